@@ -1,0 +1,61 @@
+"""The sample app's own tests: each route answers what the README says."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from flaskstack_sample import __version__, create_app
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    return create_app({"TESTING": True}).test_client()
+
+
+def test_index_returns_app_json(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["app"] == "flaskstack-sample"
+    assert body["version"] == __version__
+    assert body["greeting"] == "Hello from flaskstack"
+    assert isinstance(body["pid"], int)
+
+
+def test_healthz_is_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_page_renders_template_with_greeting(client: FlaskClient) -> None:
+    response = client.get("/page")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert b"<h1>Hello from flaskstack</h1>" in response.data
+    assert b"/static/style.css" in response.data
+
+
+def test_static_file_exists(client: FlaskClient) -> None:
+    response = client.get("/static/style.css")
+    assert response.status_code == 200
+    assert b"font-family" in response.data
+
+
+def test_settings_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMPLE_GREETING", "Hi from the environment")
+    monkeypatch.setenv("SAMPLE_APP_NAME", "shop")
+    body = create_app().test_client().get("/").get_json()
+    assert body["greeting"] == "Hi from the environment"
+    assert body["app"] == "shop"
+
+
+def test_wsgi_module_exposes_application() -> None:
+    from flaskstack_sample import wsgi
+
+    assert callable(wsgi.application)
+
+
+def test_unknown_route_is_404(client: FlaskClient) -> None:
+    assert client.get("/nope").status_code == 404
