@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIOS ?= default nginx uwsgi flaskapp
 
-.PHONY: help venv deps docker images demo demo-destroy test lint unit argspecs molecule lock clean
+.PHONY: help venv deps docker images demo demo-destroy test lint unit argspecs syntax molecule lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,10 +48,15 @@ lint: venv ## yamllint, ansible-lint (production), ruff, argument_specs vs defau
 	ansible-lint
 	ruff check .
 	ruff format --check .
-	$(MAKE) --no-print-directory argspecs
+	$(MAKE) --no-print-directory argspecs syntax
 
 argspecs: venv ## Check that each role's defaults/main.yml matches meta/argument_specs.yml
 	python tools/check_argspecs.py roles/*/
+
+syntax: venv ## site.yml parses against every inventory
+	for inventory in inventories/*/hosts.yml; do \
+	  ansible-playbook -i $$inventory site.yml --syntax-check; \
+	done
 
 unit: venv ## The sample app's own tests
 	cd app && pytest -q
@@ -71,3 +76,8 @@ lock: venv ## Regenerate the pinned requirements.txt from requirements.in
 
 clean: demo-destroy ## Remove the demo container and the virtualenv
 	rm -rf $(VENV)
+
+env: ## Print the exports `molecule` needs by hand: eval "$(make -s env)"
+	@echo "export PATH=$(BIN):\$$PATH ANSIBLE_CONFIG=$(ANSIBLE_CONFIG)"
+	@echo "export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm)"
+	@echo "export FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie)"

@@ -1,0 +1,123 @@
+"""The whole stack on one host: nginx -> uWSGI emperor -> the sample app, as site.yml sets it up."""
+
+from __future__ import annotations
+
+import pytest
+from testlib import assert_running, docker_hosts, http_get, unix_json
+
+testinfra_hosts = docker_hosts("app")
+
+APP = "sample"
+APP_HOST = "sample.flaskstack.test"
+RUN_DIR = f"/run/uwsgi/{APP}"
+
+
+@pytest.mark.parametrize("unit", ["nginx", "uwsgi-emperor"])
+def test_service_enabled_and_running(host, unit):
+    assert_running(host, unit)
+
+
+def test_debian_uwsgi_service_is_not_running(host):
+    assert not host.service("uwsgi").is_running
+
+
+def test_nginx_config_is_valid(host):
+    result = host.run("nginx -t")
+    assert result.rc == 0, result.stderr
+
+
+def test_debian_default_site_is_gone(host):
+    assert not host.file("/etc/nginx/sites-enabled/default").exists
+
+
+def test_vassal_file(host):
+    vassal = host.file(f"/etc/uwsgi/vassals/{APP}.ini")
+    assert vassal.is_file
+    assert (vassal.user, vassal.group, vassal.mode) == ("root", "root", 0o644)
+    assert "module = flaskstack_sample.wsgi:application" in vassal.content_string
+    assert "chmod-socket = 660" in vassal.content_string
+
+
+def test_socket_is_private_to_app_and_nginx(host):
+    socket = host.file(f"{RUN_DIR}/socket")
+    assert socket.is_socket
+    assert socket.mode == 0o660
+    assert socket.user == APP
+    assert socket.group in host.user("www-data").groups
+    assert host.socket(f"unix://{RUN_DIR}/socket").is_listening
+    run_dir = host.file(RUN_DIR)
+    assert (run_dir.user, run_dir.group, run_dir.mode) == (APP, "www-data", 0o750)
+
+
+def test_app_user_has_no_login_shell(host):
+    user = host.user(APP)
+    assert user.exists
+    assert user.shell == "/usr/sbin/nologin"
+    assert user.group == APP
+
+
+def test_env_file_is_readable_by_app_only(host):
+    env = host.file(f"/etc/flaskapp/{APP}.env")
+    assert (env.user, env.group, env.mode) == ("root", APP, 0o640)
+    assert "SAMPLE_GREETING=Hello from the flaskstack demo" in env.content_string
+
+
+def test_current_points_at_a_complete_release(host):
+    current = host.file(f"/srv/{APP}/current")
+    assert current.is_symlink
+    release = current.linked_to
+    assert release.startswith(f"/srv/{APP}/releases/")
+    marker = host.file(f"{release}/.flaskstack-release")
+    assert marker.content_string.strip() == release.rsplit("/", 1)[1]
+    assert host.file(f"{release}/venv/bin/python").exists
+    assert host.file(f"/srv/{APP}/releases").user == "root"
+
+
+def test_json_through_nginx(host):
+    response = http_get(host, "/", APP_HOST)
+    assert response.status == 200
+    body = response.json()
+    assert body["app"] == APP
+    assert body["greeting"] == "Hello from the flaskstack demo"
+    assert response.headers["content-type"] == "application/json"
+    assert "server" not in response.headers or response.headers["server"] == "nginx"
+
+
+def test_unknown_host_gets_no_answer(host):
+    response = http_get(host, "/", "unknown.example")
+    assert response.no_answer, f"nginx answered a request for an unknown Host: {response}"
+
+
+def test_healthz(host):
+    response = http_get(host, "/healthz", APP_HOST)
+    assert (response.status, response.json()) == (200, {"status": "ok"})
+
+
+def test_template_page(host):
+    response = http_get(host, "/page", APP_HOST)
+    assert response.status == 200
+    assert "<h1>Hello from the flaskstack demo</h1>" in response.body
+
+
+def test_static_file_is_served_by_nginx_not_uwsgi(host):
+    def requests_served() -> int:
+        stats = unix_json(host, f"{RUN_DIR}/stats.sock")
+        return sum(worker["requests"] for worker in stats["workers"])
+
+    before = requests_served()
+    response = http_get(host, "/static/style.css", APP_HOST)
+    assert response.status == 200
+    assert "font-family" in response.body
+    assert response.headers["cache-control"] == "max-age=604800"
+    assert requests_served() == before, "the static file went through uWSGI"
+
+
+def test_emperor_stats_list_the_vassal_and_its_workers(host):
+    emperor = unix_json(host, "/run/uwsgi-emperor/stats.sock")
+    vassals = {vassal["id"]: vassal for vassal in emperor["vassals"]}
+    vassal = vassals[f"/etc/uwsgi/vassals/{APP}.ini"]
+    assert (vassal["ready"], vassal["accepting"]) == (1, 1)
+    app = unix_json(host, f"{RUN_DIR}/stats.sock")
+    cores = int(host.run("nproc").stdout)
+    assert len(app["workers"]) == 2 * cores
+    assert all(worker["status"] in ("idle", "busy") for worker in app["workers"])

@@ -1,0 +1,85 @@
+"""roles/flaskapp: two apps from a directory and from git, each with its own user, release and socket."""
+
+from __future__ import annotations
+
+import pytest
+from testlib import assert_running, docker_hosts, http_get
+
+testinfra_hosts = docker_hosts("app")
+
+APPS = {"dirapp": "dirapp", "gitapp": "gitsvc"}  # app name -> user
+
+
+@pytest.mark.parametrize("unit", ["nginx", "uwsgi-emperor"])
+def test_services(host, unit):
+    assert_running(host, unit)
+
+
+@pytest.mark.parametrize(("app", "user"), APPS.items())
+def test_user_group_and_shell(host, app, user):
+    account = host.user(user)
+    assert account.shell == "/usr/sbin/nologin"
+    assert account.group == user
+    assert account.home == f"/srv/{app}/data"
+    data = host.file(f"/srv/{app}/data")
+    assert (data.user, data.group, data.mode) == (user, user, 0o750)
+
+
+@pytest.mark.parametrize(("app", "user"), APPS.items())
+def test_socket(host, app, user):
+    socket = host.file(f"/run/uwsgi/{app}/socket")
+    assert socket.is_socket
+    assert (socket.user, socket.group, socket.mode) == (user, "www-data", 0o660)
+
+
+@pytest.mark.parametrize(("app", "user"), APPS.items())
+def test_env_file(host, app, user):
+    env = host.file(f"/etc/flaskapp/{app}.env")
+    assert (env.user, env.group, env.mode) == ("root", user, 0o640)
+
+
+@pytest.mark.parametrize(("app", "name"), [("dirapp", "dirapp.test"), ("gitapp", "www.gitapp.test")])
+def test_each_app_answers_by_its_name(host, app, name):
+    response = http_get(host, "/", name)
+    assert response.status == 200
+    assert response.json()["app"] == app
+
+
+def test_settings_reach_the_app_verbatim(host):
+    assert http_get(host, "/", "gitapp.test").json()["greeting"] == "Hi; with {braces} and % signs"
+
+
+def test_code_belongs_to_root_and_is_read_only_for_the_app(host):
+    release = host.file("/srv/dirapp/current").linked_to
+    code = host.file(f"{release}/src/flaskstack_sample/__init__.py")
+    assert (code.user, code.mode & 0o022) == ("root", 0)
+    assert host.run("runuser -u dirapp -- test -w %s", code.path).rc != 0
+
+
+def test_git_release_is_named_after_the_commit(host):
+    commit = host.check_output("git -C /srv/git-src/sample rev-parse v1")
+    assert host.file("/srv/gitapp/current").linked_to == f"/srv/gitapp/releases/{commit[:12]}"
+    assert not host.file(f"/srv/gitapp/releases/{commit[:12]}/.git").exists
+
+
+def test_dir_release_leaves_caches_behind(host):
+    release = host.file("/srv/dirapp/current").linked_to
+    assert host.run(f"find {release} -name __pycache__ -not -path '*/venv/*'").stdout == ""
+    assert not host.file(f"{release}/.venv").exists
+
+
+def test_uwsgi_options_per_app(host):
+    vassal = host.file("/etc/uwsgi/vassals/gitapp.ini").content_string
+    assert "processes = 2" in vassal
+    assert "harakiri = 20" in vassal
+    assert "uid = gitsvc" in vassal
+
+
+def test_static_prefix_served_by_nginx(host):
+    response = http_get(host, "/assets/style.css", "dirapp.test")
+    assert response.status == 200
+    assert response.headers["cache-control"] == "max-age=86400"
+
+
+def test_apps_do_not_answer_for_each_other(host):
+    assert http_get(host, "/assets/style.css", "gitapp.test").status == 404

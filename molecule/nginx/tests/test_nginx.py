@@ -1,0 +1,83 @@
+"""roles/nginx alone: configuration, sites, removal, caching, gzip and validation."""
+
+from __future__ import annotations
+
+import pytest
+from testlib import assert_running, docker_hosts, http_get
+
+testinfra_hosts = docker_hosts("web")
+
+
+def test_nginx_enabled_and_running(host):
+    assert_running(host, "nginx")
+
+
+def test_config_is_valid_and_owned_by_root(host):
+    assert host.run("nginx -t").rc == 0
+    conf = host.file("/etc/nginx/nginx.conf")
+    assert (conf.user, conf.group, conf.mode) == ("root", "root", 0o644)
+    assert "Ansible managed" in conf.content_string
+    assert "server_tokens off;" in conf.content_string
+
+
+@pytest.mark.parametrize("site", ["files", "balanced"])
+def test_site_files(host, site):
+    conf = host.file(f"/etc/nginx/sites-enabled/{site}.conf")
+    assert (conf.user, conf.group, conf.mode) == ("root", "root", 0o644)
+
+
+@pytest.mark.parametrize("gone", ["old.conf", "default"])
+def test_removed_sites(host, gone):
+    assert not host.file(f"/etc/nginx/sites-enabled/{gone}").exists
+
+
+def test_unknown_host_gets_no_answer(host):
+    assert http_get(host, "/", "nobody.test").no_answer
+
+
+def test_site_answers_by_name_without_version(host):
+    response = http_get(host, "/", "files.test")
+    assert (response.status, response.body) == (200, "files home")
+    assert response.headers["server"] == "nginx"
+
+
+def test_static_file_with_cache_headers(host):
+    response = http_get(host, "/static/hello.txt", "files.test")
+    assert response.status == 200
+    assert response.body == "hello from nginx\n"
+    assert response.headers["cache-control"] == "max-age=3600"
+    assert "expires" in response.headers
+
+
+def test_missing_static_file_is_404(host):
+    assert http_get(host, "/static/nope.txt", "files.test").status == 404
+
+
+def test_text_is_gzipped(host):
+    result = host.run(
+        "curl -s -o /dev/null -w '%{size_download} %header{content-encoding}' "
+        "-H 'Host: files.test' -H 'Accept-Encoding: gzip' http://127.0.0.1/static/big.css"
+    )
+    size, encoding = result.stdout.split()
+    assert encoding == "gzip"
+    assert int(size) < 3500 / 10
+
+
+def test_upstream_site_balances_over_servers(host):
+    conf = host.file("/etc/nginx/sites-enabled/balanced.conf").content_string
+    assert "upstream balanced_app {" in conf
+    assert "least_conn;" in conf
+    assert "server 127.0.0.1:9002 weight=2;" in conf
+    assert "uwsgi_pass balanced_app;" in conf
+    assert "server_name balanced.test www.balanced.test;" in conf
+    # Nothing listens on the upstream ports: nginx answers 502 itself.
+    assert http_get(host, "/", "balanced.test").status == 502
+
+
+def test_broken_site_was_refused_and_never_went_live(host):
+    assert not host.file("/root/broken-site-accepted").exists
+    refused = host.file("/root/broken-site-refused")
+    assert refused.exists
+    assert "unknown directive" in refused.content_string
+    assert "this_is_not_a_directive" not in host.file("/etc/nginx/sites-enabled/files.conf").content_string
+    assert http_get(host, "/", "files.test").body == "files home"

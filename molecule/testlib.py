@@ -1,0 +1,87 @@
+"""Helpers shared by the Testinfra tests of every Molecule scenario.
+
+Tests pick their hosts by inventory group, then talk to them with Testinfra's docker
+backend (`docker exec`), which is much faster than a round trip through Ansible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import testinfra.utils.ansible_runner
+
+
+def docker_hosts(group: str) -> list[str]:
+    """Testinfra host specs of the Molecule instances in an inventory group."""
+    runner = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"])
+    return [f"docker://{name}" for name in runner.get_hosts(group)]
+
+
+def journal(host: Any, unit: str, lines: int = 40) -> str:
+    """The last lines of a unit's journal, to explain a failed assertion."""
+    return host.run(f"journalctl --unit {shlex.quote(unit)} --lines {lines} --no-pager").stdout
+
+
+def assert_running(host: Any, unit: str) -> None:
+    """The unit is enabled and running; otherwise fail with its journal."""
+    service = host.service(unit)
+    assert service.is_enabled, f"{unit} is not enabled\n{journal(host, unit)}"
+    assert service.is_running, f"{unit} is not running\n{journal(host, unit)}"
+
+
+@dataclass
+class Response:
+    """What curl saw: exit code, status (0 for no answer), headers, body."""
+
+    exit_code: int
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def no_answer(self) -> bool:
+        """The server closed the connection without a byte of answer (nginx's 444).
+
+        curl says 52 (empty reply) or 56 (reset), depending on how the close arrives.
+        """
+        return self.status == 0 and self.exit_code in (52, 56)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http_get(host: Any, path: str, host_header: str, port: int = 80) -> Response:
+    """GET http://127.0.0.1:PORT/PATH from inside the host, with the given Host header."""
+    command = (
+        f"curl --silent --include --max-time 10 --header {shlex.quote('Host: ' + host_header)}"
+        f" http://127.0.0.1:{port}{shlex.quote(path)}"
+    )
+    result = host.run(command)
+    if result.rc != 0 or not result.stdout:
+        return Response(result.rc, 0, {}, "")
+    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+    status_line, *header_lines = head.split("\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return Response(result.rc, int(status_line.split()[1]), headers, body)
+
+
+def unix_json(host: Any, path: str) -> Any:
+    """The JSON a uWSGI stats socket sends on connect."""
+    script = (
+        "import socket,sys\n"
+        "s=socket.socket(socket.AF_UNIX)\n"
+        "s.connect(sys.argv[1])\n"
+        "chunks=[]\n"
+        "while (c:=s.recv(65536)): chunks.append(c)\n"
+        "sys.stdout.write(b''.join(chunks).decode())\n"
+    )
+    result = host.run(f"python3 -c {shlex.quote(script)} {shlex.quote(path)}")
+    assert result.rc == 0, f"cannot read {path}: {result.stderr}"
+    return json.loads(result.stdout)
