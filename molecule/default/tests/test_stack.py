@@ -59,7 +59,9 @@ def test_app_user_has_no_login_shell(host):
 def test_env_file_is_readable_by_app_only(host):
     env = host.file(f"/etc/flaskapp/{APP}.env")
     assert (env.user, env.group, env.mode) == ("root", APP, 0o640)
-    assert "SAMPLE_GREETING=Hello from the flaskstack demo" in env.content_string
+    lines = env.content_string.splitlines()
+    assert lines[0] == f"FLASKSTACK_APP={APP}"
+    assert "SAMPLE_GREETING=Hello from the flaskstack demo" in lines
 
 
 def test_current_points_at_a_complete_release(host):

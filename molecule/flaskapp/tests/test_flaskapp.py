@@ -83,3 +83,24 @@ def test_static_prefix_served_by_nginx(host):
 
 def test_apps_do_not_answer_for_each_other(host):
     assert http_get(host, "/assets/style.css", "gitapp.test").status == 404
+
+
+def test_unhealthy_app_fails_the_play_with_a_clear_message(host):
+    assert not host.file("/root/broken-app-accepted").exists
+    message = host.file("/root/broken-app-refused").content_string
+    assert "App broken is not healthy" in message
+    assert "answered 502" in message
+    assert "ModuleNotFoundError: No module named 'flaskstack_sample.missing'" in message
+
+
+def test_removed_app_leaves_nothing_behind(host):
+    for path in (
+        "/etc/uwsgi/vassals/broken.ini",
+        "/etc/nginx/sites-enabled/broken.conf",
+        "/run/uwsgi/broken",
+        "/etc/flaskapp/broken.env",
+        "/srv/broken",
+    ):
+        assert not host.file(path).exists, path
+    assert not host.user("broken").exists
+    assert host.run("pgrep -f '\\[broken\\]'").rc == 1

@@ -62,7 +62,8 @@ def test_vassals_answer(host, vassal, port, answer):
 
 def test_vassal_defaults_and_overrides(host):
     hello = host.file("/etc/uwsgi/vassals/hello.ini").content_string
-    assert hello.splitlines()[2:4] == ["[uwsgi]", "plugins = python3"]
+    options = [line for line in hello.splitlines() if line and not line.startswith("#")]
+    assert options[:2] == ["[uwsgi]", "plugins = python3,syslog"], "plugins must come first"
     for line in ("master = true", "need-app = true", "harakiri = 30", "listen = 1024", "threads = 2"):
         assert line in hello
     other = host.file("/etc/uwsgi/vassals/other.ini").content_string
@@ -100,3 +101,9 @@ def test_removed_vassal_file_stops_only_that_app(host):
     finally:
         host.run("mv /root/other.ini /etc/uwsgi/vassals/other.ini")
     assert wait_for(lambda: host.run("curl -s http://127.0.0.1:8002/").stdout == "other -")
+
+
+def test_each_vassal_logs_to_the_journal_under_its_own_name(host):
+    log = host.check_output("journalctl --identifier uwsgi-hello --no-pager --output cat")
+    assert "spawned uWSGI worker" in log
+    assert "uwsgi-other" not in log
