@@ -10,7 +10,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
-SCENARIOS ?= default nginx uwsgi flaskapp
+SCENARIOS ?= default nginx uwsgi flaskapp deploy
 
 .PHONY: help venv deps docker images demo demo-destroy test lint unit argspecs syntax molecule lock clean env
 

@@ -85,11 +85,11 @@ def test_apps_do_not_answer_for_each_other(host):
     assert http_get(host, "/assets/style.css", "gitapp.test").status == 404
 
 
-def test_unhealthy_app_fails_the_play_with_a_clear_message(host):
+def test_app_that_cannot_import_fails_the_play_with_a_clear_message(host):
     assert not host.file("/root/broken-app-accepted").exists
     message = host.file("/root/broken-app-refused").content_string
-    assert "App broken is not healthy" in message
-    assert "answered 502" in message
+    # Caught before it went live: its WSGI module does not import.
+    assert "of broken was not put live: importing flaskstack_sample.missing:application failed" in message
     assert "ModuleNotFoundError: No module named 'flaskstack_sample.missing'" in message
 
 

@@ -1,0 +1,143 @@
+"""Zero-downtime deploys, checks before and after the switch, rollback and removal, under load.
+
+Each step of side_effect.yml ran a real playbook from the controller while wrk kept 16
+connections busy against alpha through nginx; these tests read what was recorded.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from testlib import docker_hosts, http_get
+
+testinfra_hosts = docker_hosts("app")
+
+
+def step(host, name: str) -> dict:
+    return json.loads(host.file(f"/root/steps/{name}.json").content_string)
+
+
+def load(host, name: str) -> dict:
+    return json.loads(host.file(f"/root/load/{name}.json").content_string)
+
+
+def output(host, name: str) -> str:
+    return "\n".join(step(host, name)["output"])
+
+
+def release_of(host, app: str, tag: str) -> str:
+    return host.check_output(f"git -C /srv/git-src/sample rev-parse {tag}")[:12]
+
+
+def live(host, app: str) -> str:
+    return host.file(f"/srv/{app}/current").linked_to.rsplit("/", 1)[1]
+
+
+STEPS = [
+    "step2-deploy-v2",
+    "step3-deploy-broken-v3",
+    "step3b-deploy-unhealthy-v4",
+    "step4-rollback",
+    "step5-remove-bravo",
+    "step6-converge-again",
+]
+
+
+@pytest.mark.parametrize("name", STEPS)
+def test_no_request_failed_during_step(host, name):
+    totals = load(host, name)
+    print(name, totals)
+    assert totals["requests"] > 500, totals
+    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write", "timeout")}
+    assert errors == dict.fromkeys(errors, 0), totals
+
+
+@pytest.mark.parametrize("name", STEPS)
+def test_load_covered_the_whole_playbook(host, name):
+    assert step(host, name)["load_outlasted_playbook"], f"{name}: the playbook outlasted the load"
+
+
+def test_deploy_v2_switched_responses_from_v1_to_v2(host):
+    assert step(host, "step2-deploy-v2")["rc"] == 0, output(host, "step2-deploy-v2")
+    versions = load(host, "step2-deploy-v2")["versions"]
+    assert versions.get("1.0.0", 0) > 0, versions
+    assert versions.get("2.0.0", 0) > 0, versions
+
+
+def test_broken_release_never_went_live(host):
+    name = "step3-deploy-broken-v3"
+    assert step(host, name)["rc"] != 0
+    text = output(host, name)
+    v3 = release_of(host, "alpha", "v3")
+    assert f"Release {v3} of alpha was not put live: importing" in text
+    assert "No module named 'flaskstack_missing_dependency'" in text
+    assert load(host, name)["versions"] == {"2.0.0": load(host, name)["requests"]}
+
+
+def test_unhealthy_release_was_rolled_back_automatically(host):
+    name = "step3b-deploy-unhealthy-v4"
+    assert step(host, name)["rc"] != 0
+    text = output(host, name)
+    v2, v4 = release_of(host, "alpha", "v2"), release_of(host, "alpha", "v4")
+    assert f"Release {v4} of alpha failed after the switch and was rolled back" in text
+    assert f"release {v2} is live again" in text
+    assert "answered 500" in text
+    assert set(load(host, name)["versions"]) <= {"2.0.0", "4.0.0"}
+
+
+def test_rollback_went_back_to_v1(host):
+    assert step(host, "step4-rollback")["rc"] == 0, output(host, "step4-rollback")
+    versions = load(host, "step4-rollback")["versions"]
+    assert versions.get("1.0.0", 0) > 0, versions
+    assert live(host, "alpha") == release_of(host, "alpha", "v1")
+    assert http_get(host, "/", "alpha.test").json()["version"] == "1.0.0"
+
+
+def test_hooks_ran_in_each_release_before_it_went_live(host):
+    for tag in ("v1", "v2", "v4"):
+        marker = host.file(f"/srv/alpha/data/hook-ran-{release_of(host, 'alpha', tag)}")
+        assert marker.exists, tag
+        assert marker.user == "alpha"
+    # v3 failed its import check, so its hooks never ran.
+    assert not host.file(f"/srv/alpha/data/hook-ran-{release_of(host, 'alpha', 'v3')}").exists
+
+
+def test_removed_app_left_nothing_running(host):
+    assert step(host, "step5-remove-bravo")["rc"] == 0, output(host, "step5-remove-bravo")
+    for path in (
+        "/etc/uwsgi/vassals/bravo.ini",
+        "/etc/nginx/locations.d/alpha/bravo.conf",
+        "/run/uwsgi/bravo",
+        "/srv/bravo",
+    ):
+        assert not host.file(path).exists, path
+    assert host.run("pgrep -f '\\[bravo\\]'").rc == 1
+    assert not host.user("bravo").exists
+    assert http_get(host, "/bravo/", "alpha.test").status == 404
+
+
+def test_second_converge_changed_nothing(host):
+    record = step(host, "step6-converge-again")
+    assert record["rc"] == 0, output(host, "step6-converge-again")
+    assert record["recap"], "no recap line"
+    assert all("changed=0" in line and "failed=0" in line for line in record["recap"]), record["recap"]
+
+
+def test_releases_are_pruned_to_the_last_three(host):
+    # flaskapp_keep_releases is 3 here: v3 went live least recently (never), so it went.
+    releases = set(host.check_output("ls /srv/alpha/releases").split())
+    assert releases == {release_of(host, "alpha", tag) for tag in ("v1", "v2", "v4")}
+
+
+def test_bravo_was_served_under_its_prefix(host):
+    answers = json.loads(host.file("/root/steps/bravo-mounted.json").content_string)
+    index, page, css, bare = ({"status": a[0], "body": a[1], "url": a[2]} for a in answers)
+    assert index["status"] == 200
+    assert json.loads(index["body"])["app"] == "bravo"
+    assert page["status"] == 200
+    assert "/bravo/static/style.css" in page["body"], "url_for() must include the prefix"
+    assert css["status"] == 200
+    assert "font-family" in css["body"]
+    assert bare["status"] == 200
+    assert bare["url"].endswith("/bravo/"), "/bravo redirects to /bravo/"
