@@ -29,9 +29,9 @@ function done(summary, latency, requests)
   local e = summary.errors
   local report = string.format(
     '{"requests": %d, "non2xx": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, '
-      .. '"p99_ms": %.1f, "versions": {%s}}\n',
+      .. '"p99_ms": %.1f, "max_ms": %.1f, "versions": {%s}}\n',
     summary.requests, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(99) / 1000, table.concat(parts, ", "))
+    latency:percentile(99) / 1000, latency.max / 1000, table.concat(parts, ", "))
   local file = assert(io.open(os.getenv("LOAD_REPORT"), "w"))
   file:write(report)
   file:close()

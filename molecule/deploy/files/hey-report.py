@@ -23,6 +23,8 @@ def totals(text: str) -> dict:
         report["requests"] += int(count)
     p99 = re.search(r"99% in ([\d.]+) secs", text)
     report["p99_ms"] = round(float(p99.group(1)) * 1000, 1) if p99 else None
+    slowest = re.search(r"Slowest:\s+([\d.]+) secs", text)
+    report["max_ms"] = round(float(slowest.group(1)) * 1000, 1) if slowest else None
     report["versions"] = {}
     return report
 
