@@ -64,7 +64,7 @@ def test_vassal_defaults_and_overrides(host):
     hello = host.file("/etc/uwsgi/vassals/hello.ini").content_string
     options = [line for line in hello.splitlines() if line and not line.startswith("#")]
     assert options[:2] == ["[uwsgi]", "plugins = python3,syslog"], "plugins must come first"
-    for line in ("master = true", "need-app = true", "harakiri = 30", "listen = 1024", "threads = 2"):
+    for line in ("master = true", "need-app = true", "harakiri = 30", "listen = 1024", "threads = 1"):
         assert line in hello
     other = host.file("/etc/uwsgi/vassals/other.ini").content_string
     assert "processes = 1" in other
