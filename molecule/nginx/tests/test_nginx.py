@@ -74,6 +74,22 @@ def test_upstream_site_balances_over_servers(host):
     assert http_get(host, "/", "balanced.test").status == 502
 
 
+def test_location_set_with_its_own_upstream(host):
+    upstreams = host.file("/etc/nginx/upstreams.d/files.extra.conf")
+    assert (upstreams.user, upstreams.group, upstreams.mode) == ("root", "root", 0o644)
+    assert "upstream files_extra_backend {" in upstreams.content_string
+    assert upstreams.content_string.count("server 127.0.0.1:9003 max_fails=0;") == 2
+    locations = host.file("/etc/nginx/locations.d/files/extra.conf").content_string
+    assert "uwsgi_pass files_extra_backend;" in locations
+    assert "uwsgi_next_upstream error;" in locations
+    assert "uwsgi_next_upstream_timeout 5s;" in locations
+    # Nothing listens on port 9003: the location passes to the upstream and nginx answers 502
+    # after trying both entries.
+    assert http_get(host, "/extra/", "files.test").status == 502
+    log = host.run("tail -n 5 /var/log/nginx/error.log").stdout
+    assert log.count('upstream: "uwsgi://127.0.0.1:9003"') >= 2, log
+
+
 def test_broken_site_was_refused_and_never_went_live(host):
     assert not host.file("/root/broken-site-accepted").exists
     refused = host.file("/root/broken-site-refused")
