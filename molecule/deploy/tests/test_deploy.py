@@ -51,7 +51,10 @@ CONNECTIONS = 16
 @pytest.mark.parametrize("name", STEPS)
 def test_no_request_failed_during_step(host, name):
     totals = load(host, name)
-    print(name, totals)
+    # Requests a worker dropped before answering, which nginx resent (none of them failed
+    # if the counts below are 0); printed for the record.
+    resent = json.loads(host.file(f"/root/steps/{name}.nginx-errors.json").content_string)
+    print(name, totals, f"nginx upstream errors: {len(resent)}", *resent[:5], sep="\n  ")
     assert totals["requests"] > 5000, totals
     errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
     assert errors == dict.fromkeys(errors, 0), totals
@@ -118,6 +121,7 @@ def test_removed_app_left_nothing_running(host):
     for path in (
         "/etc/uwsgi/vassals/bravo.ini",
         "/etc/nginx/locations.d/alpha/bravo.conf",
+        "/etc/nginx/upstreams.d/alpha.bravo.conf",
         "/run/uwsgi/bravo",
         "/srv/bravo",
     ):

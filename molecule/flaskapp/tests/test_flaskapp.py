@@ -1,13 +1,18 @@
-"""roles/flaskapp: two apps from a directory and from git, each with its own user, release and socket."""
+"""roles/flaskapp: apps from a directory and from git, each with its own user, release and socket.
+
+The dieonce test app shows how nginx handles a worker that dies before answering.
+"""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from testlib import assert_running, docker_hosts, http_get
 
 testinfra_hosts = docker_hosts("app")
 
-APPS = {"dirapp": "dirapp", "gitapp": "gitsvc"}  # app name -> user
+APPS = {"dirapp": "dirapp", "gitapp": "gitsvc", "dieonce": "dieonce"}  # app name -> user
 
 
 @pytest.mark.parametrize("unit", ["nginx", "uwsgi-emperor"])
@@ -83,6 +88,45 @@ def test_static_prefix_served_by_nginx(host):
 
 def test_apps_do_not_answer_for_each_other(host):
     assert http_get(host, "/assets/style.css", "gitapp.test").status == 404
+
+
+def test_app_upstream_lists_the_socket_once_per_try(host):
+    site = host.file("/etc/nginx/sites-enabled/dieonce.conf").content_string
+    assert site.count("server unix:/run/uwsgi/dieonce/socket max_fails=0;") == 2
+    assert "uwsgi_pass dieonce_app;" in site
+    assert "uwsgi_next_upstream error;" in site
+
+
+def die_once(host, method: str, key: str):
+    """Status and body of METHOD /die?key=KEY on the dieonce app, through nginx."""
+    result = host.run(
+        "curl --silent --max-time 10 --request %s --header 'Host: dieonce.test' "
+        "--write-out '\n%%{http_code}' http://127.0.0.1/die?key=%s",
+        method,
+        key,
+    )
+    body, _, status = result.stdout.rpartition("\n")
+    return int(status), body
+
+
+def test_get_whose_worker_died_before_answering_is_resent(host):
+    key = f"get-{uuid.uuid4().hex[:12]}"
+    status, body = die_once(host, "GET", key)
+    # The first try reached a worker (it left its marker and died); the second answered.
+    first = host.file(f"/srv/dieonce/data/{key}").content_string.split()
+    assert first[0] == "GET"
+    assert status == 200, body
+    assert body.startswith("GET survived in ")
+    assert body.split()[-1] != first[1], "a different worker process answered"
+
+
+def test_post_whose_worker_died_is_not_resent(host):
+    key = f"post-{uuid.uuid4().hex[:12]}"
+    status, _ = die_once(host, "POST", key)
+    assert host.file(f"/srv/dieonce/data/{key}").content_string.startswith("POST ")
+    assert status == 502
+    # Sent again by the client, it is served: the app itself kept running.
+    assert die_once(host, "POST", key)[0] == 200
 
 
 def test_app_that_cannot_import_fails_the_play_with_a_clear_message(host):
