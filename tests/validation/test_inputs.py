@@ -264,6 +264,12 @@ CASES = [
         {"master": True, "harakiri": 0},
         "uwsgi_vassal_defaults.harakiri",
     ),
+    (
+        "listen-above-somaxconn",
+        "flaskapp_apps[0].uwsgi_options.listen",
+        8192,
+        "flaskapp_apps[0].uwsgi_options.listen",
+    ),
     ("keep-one-release", "flaskapp_keep_releases", 1, "flaskapp_keep_releases"),
     ("nofile-low", "nginx_worker_rlimit_nofile", 1024, "nginx_worker_rlimit_nofile"),
     ("body-size", "nginx_client_max_body_size", "lots", "nginx_client_max_body_size"),

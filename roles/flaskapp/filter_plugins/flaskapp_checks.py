@@ -105,7 +105,7 @@ def check_source(where: str, source: dict[str, Any], version: str) -> list[str]:
     return found
 
 
-def app_problems(app: dict[str, Any], where: str, version: str) -> list[str]:
+def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int | None = None) -> list[str]:
     """Problems of one app that need no other app to judge."""
     found = []
     for key in ("name", "user"):
@@ -184,7 +184,7 @@ def app_problems(app: dict[str, Any], where: str, version: str) -> list[str]:
         "a URL path starting with '/'",
     )
     options = app.get("uwsgi_options") or {}
-    found += uwsgi.options_problems(options, f"{where}.uwsgi_options")
+    found += uwsgi.options_problems(options, f"{where}.uwsgi_options", somaxconn)
     found += [
         problem(f"{where}.uwsgi_options.{key}", options[key], "is set by the flaskapp role; see its README")
         for key in RESERVED_UWSGI
@@ -254,7 +254,10 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
         )
     for index, app in enumerate(apps):
         found += app_problems(
-            app, f"flaskapp_apps[{index}]", version if app.get("name") in settings["flaskapp_only"] else ""
+            app,
+            f"flaskapp_apps[{index}]",
+            version if app.get("name") in settings["flaskapp_only"] else "",
+            int(settings["uwsgi_somaxconn"]),
         )
 
     present = [(i, app) for i, app in enumerate(apps) if app.get("state", "present") == "present"]

@@ -178,8 +178,9 @@ def check_upstreams(where: str, upstreams: Any) -> list[str]:
                 for p in params
                 if not UPSTREAM_PARAM.fullmatch(p)
             ]
-        if upstream.get("keepalive") is not None:
-            found += check_positive(f"{at}.keepalive", upstream["keepalive"])
+        for key in ("keepalive", "conn_limit"):
+            if upstream.get(key) is not None:
+                found += check_positive(f"{at}.{key}", upstream[key])
     found += check_duplicates(
         f"upstream names in {where}",
         ((f"{where}[{i}].name", u.get("name")) for i, u in enumerate(upstreams or [])),

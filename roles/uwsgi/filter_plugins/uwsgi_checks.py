@@ -70,7 +70,7 @@ def check_absolute(where: str, value: Any) -> list[str]:
     return check_text(where, value)
 
 
-def options_problems(options: Any, where: str) -> list[str]:
+def options_problems(options: Any, where: str, somaxconn: int | None = None) -> list[str]:
     """Problems of a dict of uWSGI options (a vassal's, the defaults, the emperor's)."""
     if not isinstance(options, dict):
         return [problem(where, options, "must be a dict of uWSGI options")]
@@ -94,10 +94,18 @@ def options_problems(options: Any, where: str) -> list[str]:
                 found += check_text(at, item)
         if key in COUNTS:
             found += [message for item in items for message in check_count(at, item)]
+        if key == "listen" and somaxconn and str(value).isdigit() and int(value) > somaxconn:
+            found.append(
+                problem(
+                    at, value, f"above uwsgi_somaxconn ({somaxconn}), the kernel's cap on listen backlogs"
+                )
+            )
     return found
 
 
-def vassal_problems(vassal: dict[str, Any], where: str = "uwsgi_vassal") -> list[str]:
+def vassal_problems(
+    vassal: dict[str, Any], where: str = "uwsgi_vassal", somaxconn: int | None = None
+) -> list[str]:
     """Problems of one vassal (an item of uwsgi_vassals, or the vassal entry point's)."""
     found = []
     name = vassal.get("name")
@@ -112,7 +120,7 @@ def vassal_problems(vassal: dict[str, Any], where: str = "uwsgi_vassal") -> list
             found.append(problem(f"{where}.{key}", vassal[key], "a Unix user or group name"))
     if vassal.get("env_file") is not None:
         found += check_absolute(f"{where}.env_file", vassal["env_file"])
-    found += options_problems(vassal.get("options") or {}, f"{where}.options")
+    found += options_problems(vassal.get("options") or {}, f"{where}.options", somaxconn)
     return found
 
 
@@ -127,14 +135,16 @@ def uwsgi_problems(settings: dict[str, Any]) -> list[str]:
         found += check_absolute(name, settings[name])
     for name in ("uwsgi_emperor_freq", "uwsgi_vassal_processes_per_core"):
         found += check_count(name, settings[name])
+    found += check_count("uwsgi_somaxconn", settings["uwsgi_somaxconn"])
     found += options_problems(settings["uwsgi_emperor_options"], "uwsgi_emperor_options")
-    found += options_problems(settings["uwsgi_vassal_defaults"], "uwsgi_vassal_defaults")
+    somaxconn = settings["uwsgi_somaxconn"]
+    found += options_problems(settings["uwsgi_vassal_defaults"], "uwsgi_vassal_defaults", somaxconn)
     vassals = settings["uwsgi_vassals"]
     seen_names: dict[Any, str] = {}
     seen_sockets: dict[Any, str] = {}
     for index, vassal in enumerate(vassals):
         at = f"uwsgi_vassals[{index}]"
-        found += vassal_problems(vassal, at)
+        found += vassal_problems(vassal, at, somaxconn)
         name = vassal.get("name")
         if name in seen_names:
             found.append(
