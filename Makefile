@@ -10,9 +10,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
-SCENARIOS ?= default nginx uwsgi flaskapp deploy
+SCENARIOS ?= default nginx uwsgi flaskapp faults deploy
 
-.PHONY: help venv deps docker images demo demo-destroy test lint unit argspecs syntax molecule lock clean env
+.PHONY: help venv deps docker images demo demo-destroy test lint unit validation argspecs syntax molecule lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ demo: deps docker ## Provision the demo container with site.yml and show what th
 demo-destroy: ## Remove the demo container
 	tools/demo.sh destroy
 
-test: lint unit molecule ## Every check: linters, spec check, app tests, the Molecule scenarios below
+test: lint unit validation molecule ## Every check: linters, spec check, app tests, bad-input suite, the Molecule scenarios below
 
 lint: venv ## yamllint, ansible-lint (production), ruff, argument_specs vs defaults
 	yamllint --strict .
@@ -61,7 +61,10 @@ syntax: venv ## site.yml parses against every inventory
 unit: venv ## The sample app's own tests
 	cd app && pytest -q
 
-molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, deploy (SCENARIOS="default nginx" for some)
+validation: venv ## Bad inputs refused before anything changes, example inventories accepted (no container)
+	pytest -q tests/validation
+
+molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy (SCENARIOS="default nginx" for some)
 	export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm) \
 	       FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie); \
 	for scenario in $(SCENARIOS); do \

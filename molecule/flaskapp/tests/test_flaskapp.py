@@ -135,6 +135,11 @@ def test_app_that_cannot_import_fails_the_play_with_a_clear_message(host):
     # Caught before it went live: its WSGI module does not import.
     assert "of broken was not put live: importing flaskstack_sample.missing:application failed" in message
     assert "ModuleNotFoundError: No module named 'flaskstack_sample.missing'" in message
+    # The emperor and the other apps' workers were not touched, and they still answer.
+    emperor, *workers = host.file("/root/before-broken-app").content_string.split()
+    assert host.service("uwsgi-emperor").systemd_properties["MainPID"] == emperor
+    assert set(workers) <= set(host.check_output("pgrep -f '^\\[(dirapp|gitapp)\\]'").split())
+    assert http_get(host, "/", "dirapp.test").status == 200
 
 
 def test_removed_app_leaves_nothing_behind(host):

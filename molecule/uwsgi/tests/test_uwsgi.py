@@ -83,6 +83,16 @@ def test_runtime_directory(host):
     assert host.file("/etc/tmpfiles.d/uwsgi-hello.conf").exists
 
 
+def test_vassal_file_uwsgi_refuses_never_goes_live(host):
+    assert not host.file("/root/bad-vassal-accepted").exists
+    assert "unknown config directive: harakri" in host.file("/root/bad-vassal-refused").content_string
+    assert "harakri" not in host.file("/etc/uwsgi/vassals/hello.ini").content_string
+    # Not even reloaded: the same worker processes, still answering.
+    before = host.file("/root/bad-vassal-pids-before").content_string.split()
+    assert sorted(host.check_output("pgrep -f '^\\[hello\\]'").split()) == sorted(before)
+    assert host.run("curl -s http://127.0.0.1:8001/").stdout == "hello hi"
+
+
 def test_changed_vassal_reloads_only_itself(host):
     emperor_pid = host.service("uwsgi-emperor").systemd_properties["MainPID"]
     hello_before, other_before = worker_pids(host, "hello"), worker_pids(host, "other")

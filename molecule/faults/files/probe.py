@@ -1,0 +1,120 @@
+"""Load against nginx while a fault is injected, and how long the app took to serve again.
+
+    python3 probe.py --url http://ADDRESS/ --host alpha.test --duration 25 --fault-at 5 \
+        --report fault.json -- COMMAND THAT INJECTS THE FAULT...
+
+CONNECTIONS threads send GET requests back to back over keep-alive connections (a new
+connection after any error) for DURATION seconds; at FAULT_AT seconds the command runs.
+The report counts requests and errors (by kind) and gives the recovery time: from the
+fault to the end of the last failed request, after which every request succeeded; 0 when
+no request failed. Runs on the controller: faults such as a container restart cannot be
+measured from inside the host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import subprocess
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Tally:
+    """What every thread saw, under one lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[float, float, str]] = field(default_factory=list)
+    slowest: float = 0.0
+
+    def add(self, started: float, ended: float, error: str | None) -> None:
+        with self.lock:
+            self.requests += 1
+            self.slowest = max(self.slowest, ended - started)
+            if error is not None:
+                self.errors[error] += 1
+                self.failures.append((started, ended, error))
+
+
+def worker(address: tuple[str, int], path: str, host: str, stop: float, tally: Tally) -> None:
+    connection = None
+    while time.monotonic() < stop:
+        if connection is None:
+            connection = http.client.HTTPConnection(*address, timeout=10)
+        started = time.monotonic()
+        error = None
+        try:
+            connection.request("GET", path, headers={"Host": host})
+            response = connection.getresponse()
+            response.read()
+            if not 200 <= response.status < 300:
+                error = f"status {response.status}"
+            if response.getheader("connection", "").lower() == "close":
+                connection.close()
+                connection = None
+        except (OSError, http.client.HTTPException) as exc:
+            error = type(exc).__name__
+            connection.close()
+            connection = None
+            time.sleep(0.01)  # a refused connection comes back at once: do not spin
+        tally.add(started, time.monotonic(), error)
+
+
+def main() -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--host", required=True, help="Host header")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=25)
+    parser.add_argument("--fault-at", type=float, default=5)
+    parser.add_argument("--report", required=True)
+    parser.add_argument("fault", nargs="+", help="command that injects the fault")
+    args = parser.parse_args()
+
+    url = urlsplit(args.url)
+    address = (url.hostname or "127.0.0.1", url.port or 80)
+    tally = Tally()
+    start = time.monotonic()
+    stop = start + args.duration
+    threads = [
+        threading.Thread(target=worker, args=(address, url.path or "/", args.host, stop, tally), daemon=True)
+        for _ in range(args.connections)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(args.fault_at)
+    fault_time = time.monotonic()
+    fault = subprocess.run(args.fault, capture_output=True, text=True, check=False)
+    for thread in threads:
+        thread.join()
+
+    last_failure_end = max((ended for _, ended, _ in tally.failures), default=None)
+    failures_before_fault = sum(1 for started, _, _ in tally.failures if started < fault_time)
+    report = {
+        "fault": " ".join(args.fault),
+        "fault_rc": fault.returncode,
+        "fault_output": (fault.stdout + fault.stderr)[-500:],
+        "connections": args.connections,
+        "requests": tally.requests,
+        "errors": sum(tally.errors.values()),
+        "errors_by_kind": dict(tally.errors),
+        "errors_before_fault": failures_before_fault,
+        "recovery_s": round(last_failure_end - fault_time, 2) if last_failure_end else 0.0,
+        "served_after_recovery_s": round(stop - (last_failure_end or fault_time), 2),
+        "slowest_s": round(tally.slowest, 2),
+    }
+    with open(args.report, "w", encoding="utf-8") as handle:
+        json.dump(report, handle, indent=2)
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Faults under load: what was killed comes back by itself, and how fast.
+
+side_effect.yml killed a uWSGI worker, a vassal's master, the emperor and nginx (SIGKILL)
+and restarted the container, each while files/probe.py kept 8 connections busy against
+the sample app through nginx; these tests read the probe's reports and check the host.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from testlib import assert_running, docker_hosts, http_get, unix_json
+
+testinfra_hosts = docker_hosts("app")
+
+# Seconds from the fault until every request succeeded again, at most.
+RECOVERY_LIMIT = {"worker": 0, "vassal-master": 15, "emperor": 20, "nginx": 10, "container-restart": 45}
+
+
+def report(host, fault: str) -> dict:
+    return json.loads(host.file(f"/root/faults/{fault}.json").content_string)
+
+
+@pytest.mark.parametrize("fault", list(RECOVERY_LIMIT))
+def test_app_serves_again_after_fault(host, fault):
+    result = report(host, fault)
+    print(
+        f"{fault}: recovery {result['recovery_s']} s, {result['requests']} requests,"
+        f" {result['errors']} errors {result['errors_by_kind']}, slowest {result['slowest_s']} s"
+    )
+    assert result["fault_rc"] == 0, result["fault_output"]
+    assert result["errors_before_fault"] == 0, result
+    assert result["requests"] > 500, result
+    assert result["recovery_s"] <= RECOVERY_LIMIT[fault], result
+    # It came back for good: the rest of the run (at least 10 s) saw no error.
+    assert result["served_after_recovery_s"] >= 10, result
+
+
+def test_killed_worker_cost_no_request(host):
+    """The master respawns the worker; nginx resends the GET the dead worker had accepted."""
+    assert report(host, "worker")["errors"] == 0
+
+
+@pytest.mark.parametrize("unit", ["nginx", "uwsgi-emperor"])
+def test_services_enabled_and_running_after_everything(host, unit):
+    assert_running(host, unit)
+    assert host.service(unit).systemd_properties["Restart"] == "on-failure"
+
+
+def test_no_orphan_processes(host):
+    """One master and its workers per app: nothing left over from the killed processes."""
+    workers = len(unix_json(host, "/run/uwsgi/sample/stats.sock")["workers"])
+    processes = host.check_output("pgrep -f '^.sample. uWSGI' | wc -l")
+    assert int(processes) == workers + 1
+    assert host.check_output("pgrep -c -f 'uwsgi-core --ini /etc/uwsgi/emperor.ini'") == "1"
+
+
+def test_apps_answer_after_container_restart(host):
+    assert http_get(host, "/", "sample.test").json()["app"] == "sample"
+    assert http_get(host, "/", "slow.test").body == "ok\n"
+
+
+def test_request_past_harakiri_is_killed_and_logged_while_others_are_served(host):
+    status, seconds = host.file("/root/faults/harakiri-slow").content_string.split()
+    assert status == "502"
+    assert 3 <= float(seconds) < 10, "killed at harakiri (3 s), not resent"
+    assert host.file("/root/faults/harakiri-others").content_string.strip() == "20"
+    assert "HARAKIRI" in host.file("/root/faults/harakiri-log").content_string.upper()
+
+
+def test_listen_backlog_and_somaxconn(host):
+    assert "listen = 1024" in host.file("/etc/uwsgi/vassals/sample.ini").content_string
+    sysctl = host.file("/etc/sysctl.d/60-flaskstack-uwsgi.conf").content_string
+    assert "net.core.somaxconn=4096" in sysctl.replace(" ", "")
+    assert int(host.file("/proc/sys/net/core/somaxconn").content_string) >= 1024
+
+
+def test_burst_beyond_the_listen_backlog_is_queued_or_refused_cleanly(host):
+    """40 one-second requests at once against 2 workers and a backlog of 8: nginx lets 8
+    through at a time (they are served) and answers the rest 503 at once; none is a 502."""
+    counts = {}
+    for line in host.file("/root/faults/burst").content_string.splitlines():
+        number, status = line.split()
+        counts[status] = int(number)
+    print("burst:", counts)
+    assert set(counts) <= {"200", "503"}, counts
+    assert counts.get("200", 0) >= 8, counts
+    assert sum(counts.values()) == 40
+    site = host.file("/etc/nginx/sites-enabled/slow.conf").content_string
+    assert "limit_conn slow_app 8;" in site

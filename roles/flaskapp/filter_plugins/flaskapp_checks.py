@@ -1,0 +1,354 @@
+"""What the flaskapp role's argument spec cannot say, checked before anything changes.
+
+`flaskapp_problems` returns a list of problems, one sentence each, naming the variable
+(with its index path), the bad value and what is allowed; an empty list means the input
+is fine. An app's names and values end up in nginx and uWSGI configuration, a user
+account, directory names and an environment file: the nginx and uwsgi roles' own checks
+(loaded from the sibling roles, which this role includes anyway) judge what goes into
+their files, this file the rest and everything that must be unique across apps.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+APP_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
+APP_NAME_RULE = (
+    "a lower-case letter, then up to 30 lower-case letters, "
+    "digits, '_' or '-' (it names a Unix user and directories)"
+)
+MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*")
+PREFIX = re.compile(r"/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*/?)?")
+ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+BASE_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
+RELEASE = re.compile(r"[0-9a-f]{12}")
+# uWSGI options the role sets itself: the socket is where nginx sends requests, the paths
+# go through `current` for zero-downtime switches, the user is the app's.
+RESERVED_UWSGI = (
+    "socket",
+    "chmod-socket",
+    "chown-socket",
+    "uid",
+    "gid",
+    "chdir",
+    "virtualenv",
+    "pythonpath",
+    "module",
+    "mount",
+    "manage-script-name",
+    "lazy-apps",
+    "touch-chain-reload",
+)
+
+
+def sibling(role: str, name: str) -> ModuleType:
+    """The check module of a sibling role (roles/ROLE/filter_plugins/NAME.py)."""
+    path = Path(__file__).resolve().parents[2] / role / "filter_plugins" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"flaskstack_{name}", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"the flaskapp role needs the {role} role next to it: {path} not found")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+nginx = sibling("nginx", "nginx_checks")
+uwsgi = sibling("uwsgi", "uwsgi_checks")
+problem = nginx.problem
+
+
+def check_relative(where: str, value: Any) -> list[str]:
+    """A path inside the release: relative, never leaving it."""
+    if not isinstance(value, str) or not value or value.startswith("/") or ".." in value.split("/"):
+        return [problem(where, value, "must be a path relative to the release, without '..'")]
+    return nginx.check_token(
+        where, value, re.compile(r"[A-Za-z0-9._/-]+"), "letters, digits, '.', '_', '-' and '/'"
+    )
+
+
+def check_not_negative(where: str, value: Any) -> list[str]:
+    return nginx.check_positive(where, value, minimum=0)
+
+
+def check_source(where: str, source: dict[str, Any], version: str) -> list[str]:
+    if source.get("type") == "dir":
+        path = version or source.get("path")
+        spot = "flaskapp_version" if version else f"{where}.path"
+        if not isinstance(path, str) or not os.path.isabs(path):
+            return [
+                problem(
+                    spot,
+                    path,
+                    'must be an absolute path on the controller, such as "{{ playbook_dir }}/../app"',
+                )
+            ]
+        if not os.path.isdir(path):
+            return [problem(spot, path, "no such directory on the controller")]
+        return []
+    found = []
+    for key, value in (("repo", source.get("repo")), ("version", version or source.get("version", "HEAD"))):
+        spot = "flaskapp_version" if key == "version" and version else f"{where}.{key}"
+        if (
+            not isinstance(value, str)
+            or not value
+            or value.startswith("-")
+            or any(c.isspace() for c in value)
+        ):
+            found.append(
+                problem(spot, value, "must be non-empty, without spaces, and must not start with '-'")
+            )
+    return found
+
+
+def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int | None = None) -> list[str]:
+    """Problems of one app that need no other app to judge."""
+    found = []
+    for key in ("name", "user"):
+        if key in app and (not isinstance(app[key], str) or not APP_NAME.fullmatch(app[key])):
+            found.append(problem(f"{where}.{key}", app[key], APP_NAME_RULE))
+    if app.get("state", "present") == "absent":
+        return found
+    found += check_source(f"{where}.source", app.get("source") or {}, version)
+    found += nginx.check_token(
+        f"{where}.module", app.get("module"), MODULE, "module:attribute, such as shop.wsgi:application"
+    )
+    for key, default in (("pythonpath", "."), ("requirements", "requirements.txt")):
+        value = app.get(key, default)
+        if value != ".":
+            found += check_relative(f"{where}.{key}", value)
+    names = app.get("server_names") or []
+    if not names:
+        found.append(problem(f"{where}.server_names", names, "an app needs at least one server name"))
+    for index, name in enumerate(names):
+        found += nginx.check_token(
+            f"{where}.server_names[{index}]", name, nginx.SERVER_NAME, "a host name such as shop.example.com"
+        )
+    for index, listen in enumerate(app.get("listen") or []):
+        found += nginx.check_listen(f"{where}.listen[{index}]", listen)
+    prefix = app.get("url_prefix", "/")
+    found += nginx.check_token(
+        f"{where}.url_prefix", prefix, PREFIX, "a URL path starting with '/', such as /blog"
+    )
+    if "site" in app:
+        found += nginx.check_token(f"{where}.site", app["site"], nginx.NAME, "the name of a site")
+        if prefix.strip("/") == "":
+            found.append(
+                problem(
+                    f"{where}.url_prefix",
+                    prefix,
+                    f"an app mounted on site {app['site']!r} needs a prefix of its own, such as /blog",
+                )
+            )
+    for index, hook in enumerate(app.get("hooks") or []):
+        if not isinstance(hook, str) or not hook.strip():
+            found.append(problem(f"{where}.hooks[{index}]", hook, "must be a shell command"))
+    for index, static in enumerate(app.get("static") or []):
+        at = f"{where}.static[{index}]"
+        found += nginx.check_token(
+            f"{at}.url",
+            static.get("url"),
+            re.compile(r"/(?:[A-Za-z0-9._~-]+/)*"),
+            "a URL prefix starting and ending with '/', such as /static/",
+        )
+        found += check_relative(f"{at}.path", static.get("path"))
+        if static.get("expires") is not None:
+            found += nginx.check_token(
+                f"{at}.expires", static["expires"], nginx.EXPIRES, "a time such as 7d, or off"
+            )
+    for key, value in (app.get("env") or {}).items():
+        at = f"{where}.env.{key}"
+        if not isinstance(key, str) or not ENV_KEY.fullmatch(key):
+            found.append(
+                problem(at, key, "a setting name is letters, digits and '_', not starting with a digit")
+            )
+        elif key == "FLASKSTACK_APP":
+            found.append(problem(at, value, "FLASKSTACK_APP is set by the role (the app's name)"))
+        if isinstance(value, (dict, list)):
+            found.append(problem(at, "(hidden)", "a setting is a string, number or boolean"))
+        elif isinstance(value, str) and any(c in value for c in ("\n", "\r", "\0")):
+            # The value stays out of the message: settings are secrets.
+            found.append(
+                problem(
+                    at, "(hidden)", "contains a line break: one setting is one line of the environment file"
+                )
+            )
+    found += nginx.check_token(
+        f"{where}.healthcheck_path",
+        app.get("healthcheck_path", "/healthz"),
+        re.compile(r"/[^\s'\"]*"),
+        "a URL path starting with '/'",
+    )
+    options = app.get("uwsgi_options") or {}
+    found += uwsgi.options_problems(options, f"{where}.uwsgi_options", somaxconn)
+    found += [
+        problem(f"{where}.uwsgi_options.{key}", options[key], "is set by the flaskapp role; see its README")
+        for key in RESERVED_UWSGI
+        if key in options
+    ]
+    for index, directive in enumerate(app.get("nginx_directives") or []):
+        found += nginx.check_directive(f"{where}.nginx_directives[{index}]", directive)
+    if app.get("nginx_retries") is not None:
+        found += check_not_negative(f"{where}.nginx_retries", app["nginx_retries"])
+    return found
+
+
+def unique(found: list[str], pairs: list[tuple[str, Any]], what: str, rule: str) -> None:
+    seen: dict[Any, str] = {}
+    for where, value in pairs:
+        if value in seen:
+            found.append(problem(where, value, f"{what} already used by {seen[value]}; {rule}"))
+        seen.setdefault(value, where)
+
+
+def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
+    """Problems of the main entry point's variables, with nginx_sites and uwsgi_vassals of the host."""
+    found = []
+    for name in ("flaskapp_base_dir", "flaskapp_env_dir", "flaskapp_python", "flaskapp_run_dir"):
+        found += uwsgi.check_absolute(name, settings[name])
+    found += nginx.check_token(
+        "flaskapp_web_group", settings["flaskapp_web_group"], nginx.USER, "a Unix group name"
+    )
+    found += nginx.check_token(
+        "flaskapp_healthcheck_base_url",
+        settings["flaskapp_healthcheck_base_url"],
+        BASE_URL,
+        "http://HOST[:PORT], no path",
+    )
+    for name in ("flaskapp_healthcheck_retries", "flaskapp_reload_timeout"):
+        found += nginx.check_positive(name, settings[name])
+    for name in ("flaskapp_healthcheck_delay", "flaskapp_nginx_retries", "flaskapp_nginx_retry_window"):
+        found += check_not_negative(name, settings[name])
+    found += nginx.check_positive("flaskapp_keep_releases", settings["flaskapp_keep_releases"], minimum=2)
+    release = settings["flaskapp_rollback_release"]
+    if release and not (isinstance(release, str) and RELEASE.fullmatch(release)):
+        found.append(
+            problem(
+                "flaskapp_rollback_release", release, "a release id is 12 hex digits (ls /srv/APP/releases)"
+            )
+        )
+
+    apps = settings["flaskapp_apps"]
+    names = [app.get("name") for app in apps]
+    for name in settings["flaskapp_only"]:
+        if name not in names:
+            found.append(
+                problem(
+                    "flaskapp_only",
+                    name,
+                    f"no app of that name in flaskapp_apps (apps: {', '.join(map(str, names)) or 'none'})",
+                )
+            )
+    version = settings["flaskapp_version"]
+    if version and len(settings["flaskapp_only"]) != 1:
+        found.append(
+            problem(
+                "flaskapp_version",
+                version,
+                "a version is deployed to one app: set flaskapp_only (deploy.yml: -e app=NAME)",
+            )
+        )
+    for index, app in enumerate(apps):
+        found += app_problems(
+            app,
+            f"flaskapp_apps[{index}]",
+            version if app.get("name") in settings["flaskapp_only"] else "",
+            int(settings["uwsgi_somaxconn"]),
+        )
+
+    present = [(i, app) for i, app in enumerate(apps) if app.get("state", "present") == "present"]
+    unique(
+        found,
+        [(f"flaskapp_apps[{i}].name", app.get("name")) for i, app in enumerate(apps)],
+        "app name",
+        "each app needs its own",
+    )
+    unique(
+        found,
+        [(f"flaskapp_apps[{i}].user", app.get("user", app.get("name"))) for i, app in enumerate(apps)],
+        "user",
+        "each app runs as its own user",
+    )
+    sites = [s for s in settings["nginx_sites"] if s.get("state", "present") == "present"]
+    unique(
+        found,
+        [
+            (f"nginx_sites[{i}].server_names[{j}]", n)
+            for i, s in enumerate(sites)
+            for j, n in enumerate(s.get("server_names") or [])
+        ]
+        + [
+            (f"flaskapp_apps[{i}].server_names[{j}]", n)
+            for i, app in present
+            if "site" not in app
+            for j, n in enumerate(app.get("server_names") or [])
+        ],
+        "server name",
+        "nginx would send its requests to one site only",
+    )
+    site_names = {s.get("name") for s in sites}
+    owners = set(site_names)  # sites an app can be mounted on: nginx_sites, and apps listed before it
+    mounts: dict[tuple[Any, str], str] = {}
+    for i, app in present:
+        at = f"flaskapp_apps[{i}]"
+        if "site" not in app and app.get("name") in site_names:
+            found.append(
+                problem(
+                    f"{at}.name",
+                    app.get("name"),
+                    "nginx_sites has a site of that name; the app's site would replace it",
+                )
+            )
+        if "site" in app and app["site"] not in owners:
+            found.append(
+                problem(
+                    f"{at}.site",
+                    app["site"],
+                    "no such site: define it in nginx_sites or as an app listed before this one",
+                )
+            )
+        if "site" not in app:
+            owners.add(app.get("name"))
+        key = (app.get("site", app.get("name")), str(app.get("url_prefix", "/")).rstrip("/"))
+        if key in mounts:
+            found.append(
+                problem(
+                    f"{at}.url_prefix",
+                    app.get("url_prefix", "/"),
+                    f"site {key[0]!r} already serves {mounts[key]} there",
+                )
+            )
+        mounts.setdefault(key, at)
+    vassals = {v.get("name"): i for i, v in enumerate(settings["uwsgi_vassals"])}
+    sockets = {
+        uwsgi.socket_of(v, settings["uwsgi_run_dir"]): i for i, v in enumerate(settings["uwsgi_vassals"])
+    }
+    for i, app in present:
+        at = f"flaskapp_apps[{i}]"
+        if app.get("name") in vassals:
+            found.append(
+                problem(
+                    f"{at}.name",
+                    app.get("name"),
+                    f"uwsgi_vassals[{vassals[app.get('name')]}] is a vassal of that name",
+                )
+            )
+        socket = f"{settings['flaskapp_run_dir']}/{app.get('name')}/socket"
+        if socket in sockets:
+            found.append(
+                problem(
+                    f"{at}.name",
+                    app.get("name"),
+                    f"its socket {socket} is the socket of uwsgi_vassals[{sockets[socket]}]",
+                )
+            )
+    return found
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"flaskapp_problems": flaskapp_problems}

@@ -1,0 +1,172 @@
+"""What the uwsgi role's argument spec cannot say, checked before anything changes.
+
+Each filter returns a list of problems, one sentence each, naming the variable (with its
+index path), the bad value and what is allowed; an empty list means the input is fine.
+Option names and values end up in ini files, one `key = value` per line: a newline would
+add options of its own and `;` starts a comment, so both are refused, never rendered.
+
+The flaskapp role loads this file too, to check each app's uWSGI options.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+OPTION = re.compile(r"[a-z0-9][a-z0-9-]*")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+INI_BREAKERS = ("\n", "\r", ";", "\0")
+# Options that count something: a whole number of at least 1, or a uWSGI expression
+# such as %(%k * 2) (cores times two), computed when the vassal starts.
+COUNTS = (
+    "processes",
+    "workers",
+    "threads",
+    "listen",
+    "harakiri",
+    "max-requests",
+    "reload-on-rss",
+    "buffer-size",
+    "post-buffering",
+    "reload-mercy",
+    "worker-reload-mercy",
+)
+
+
+def problem(where: str, value: Any, why: str) -> str:
+    return f"{where} = {value!r}: {why}"
+
+
+def check_text(where: str, value: Any) -> list[str]:
+    char = next((c for c in INI_BREAKERS if isinstance(value, str) and c in value), None)
+    if char is not None:
+        return [
+            problem(where, value, f"contains {char!r}, which would end the ini line (or start a comment)")
+        ]
+    return []
+
+
+def check_count(where: str, value: Any) -> list[str]:
+    if value is None or value is False:
+        return []
+    if isinstance(value, str) and value.startswith("%(") and value.endswith(")"):
+        return []
+    number = int(value) if isinstance(value, str) and value.isdigit() else value
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        return [
+            problem(
+                where,
+                value,
+                "must be a whole number of at least 1 (or a uWSGI expression such as '%(%k * 2)')",
+            )
+        ]
+    return []
+
+
+def check_absolute(where: str, value: Any) -> list[str]:
+    if not isinstance(value, str) or not value.startswith("/") or any(c.isspace() for c in value):
+        return [problem(where, value, "must be an absolute path without spaces")]
+    return check_text(where, value)
+
+
+def options_problems(options: Any, where: str, somaxconn: int | None = None) -> list[str]:
+    """Problems of a dict of uWSGI options (a vassal's, the defaults, the emperor's)."""
+    if not isinstance(options, dict):
+        return [problem(where, options, "must be a dict of uWSGI options")]
+    found = []
+    for key, value in options.items():
+        at = f"{where}.{key}" if OPTION.fullmatch(str(key)) else f"{where}[{key!r}]"
+        if not isinstance(key, str) or not OPTION.fullmatch(key):
+            found.append(
+                problem(
+                    at, key, "an option name is lower-case letters, digits and '-', such as 'max-requests'"
+                )
+            )
+            continue
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, (dict, list)):
+                found.append(
+                    problem(at, value, "a value is a string, number or boolean (a list repeats the option)")
+                )
+            else:
+                found += check_text(at, item)
+        if key in COUNTS:
+            found += [message for item in items for message in check_count(at, item)]
+        if key == "listen" and somaxconn and str(value).isdigit() and int(value) > somaxconn:
+            found.append(
+                problem(
+                    at, value, f"above uwsgi_somaxconn ({somaxconn}), the kernel's cap on listen backlogs"
+                )
+            )
+    return found
+
+
+def vassal_problems(
+    vassal: dict[str, Any], where: str = "uwsgi_vassal", somaxconn: int | None = None
+) -> list[str]:
+    """Problems of one vassal (an item of uwsgi_vassals, or the vassal entry point's)."""
+    found = []
+    name = vassal.get("name")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        found.append(
+            problem(f"{where}.name", name, "letters, digits, '.', '_' and '-', not starting with '.' or '-'")
+        )
+    if vassal.get("state", "present") == "absent":
+        return found
+    for key in ("owner", "group"):
+        if vassal.get(key) is not None and not USER.fullmatch(str(vassal[key])):
+            found.append(problem(f"{where}.{key}", vassal[key], "a Unix user or group name"))
+    if vassal.get("env_file") is not None:
+        found += check_absolute(f"{where}.env_file", vassal["env_file"])
+    found += options_problems(vassal.get("options") or {}, f"{where}.options", somaxconn)
+    return found
+
+
+def socket_of(vassal: dict[str, Any], run_dir: str) -> Any:
+    return (vassal.get("options") or {}).get("socket") or f"{run_dir}/{vassal.get('name')}/socket"
+
+
+def uwsgi_problems(settings: dict[str, Any]) -> list[str]:
+    """Problems of the main entry point's variables (SETTINGS: name -> value)."""
+    found = []
+    for name in ("uwsgi_binary", "uwsgi_vassals_dir", "uwsgi_run_dir"):
+        found += check_absolute(name, settings[name])
+    for name in ("uwsgi_emperor_freq", "uwsgi_vassal_processes_per_core"):
+        found += check_count(name, settings[name])
+    found += check_count("uwsgi_somaxconn", settings["uwsgi_somaxconn"])
+    found += options_problems(settings["uwsgi_emperor_options"], "uwsgi_emperor_options")
+    somaxconn = settings["uwsgi_somaxconn"]
+    found += options_problems(settings["uwsgi_vassal_defaults"], "uwsgi_vassal_defaults", somaxconn)
+    vassals = settings["uwsgi_vassals"]
+    seen_names: dict[Any, str] = {}
+    seen_sockets: dict[Any, str] = {}
+    for index, vassal in enumerate(vassals):
+        at = f"uwsgi_vassals[{index}]"
+        found += vassal_problems(vassal, at, somaxconn)
+        name = vassal.get("name")
+        if name in seen_names:
+            found.append(
+                problem(
+                    f"{at}.name", name, f"already used by {seen_names[name]}; vassal names must be unique"
+                )
+            )
+        seen_names.setdefault(name, f"{at}.name")
+        if vassal.get("state", "present") == "present":
+            socket = socket_of(vassal, settings["uwsgi_run_dir"])
+            if socket in seen_sockets:
+                found.append(
+                    problem(
+                        f"{at}.options.socket",
+                        socket,
+                        f"is also the socket of {seen_sockets[socket]}; two vassals cannot share one",
+                    )
+                )
+            seen_sockets.setdefault(socket, at)
+    return found
+
+
+class FilterModule:
+    def filters(self) -> dict[str, Any]:
+        return {"uwsgi_problems": uwsgi_problems, "uwsgi_vassal_problems": vassal_problems}
