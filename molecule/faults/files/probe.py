@@ -56,6 +56,7 @@ def worker(address: tuple[str, int], path: str, host: str, stop: float, tally: T
             response.read()
             if not 200 <= response.status < 300:
                 error = f"status {response.status}"
+                time.sleep(0.01)  # like a client that does not hammer a failing server
             if response.getheader("connection", "").lower() == "close":
                 connection.close()
                 connection = None
@@ -63,7 +64,7 @@ def worker(address: tuple[str, int], path: str, host: str, stop: float, tally: T
             error = type(exc).__name__
             connection.close()
             connection = None
-            time.sleep(0.01)  # a refused connection comes back at once: do not spin
+            time.sleep(0.01)  # a refused connection comes back at once: do not spin either
         tally.add(started, time.monotonic(), error)
 
 

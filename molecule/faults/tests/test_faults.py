@@ -53,7 +53,7 @@ def test_no_orphan_processes(host):
     workers = len(unix_json(host, "/run/uwsgi/sample/stats.sock")["workers"])
     processes = host.check_output("pgrep -f '^.sample. uWSGI' | wc -l")
     assert int(processes) == workers + 1
-    assert host.check_output("pgrep -c -f 'uwsgi-core --ini /etc/uwsgi/emperor.ini'") == "1"
+    assert host.check_output("pgrep -c -f '^/usr/bin/uwsgi-core --ini /etc/uwsgi/emperor.ini'") == "1"
 
 
 def test_apps_answer_after_container_restart(host):
