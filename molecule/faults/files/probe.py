@@ -98,7 +98,8 @@ def main() -> None:
         thread.join()
 
     last_failure_end = max((ended for _, ended, _ in tally.failures), default=None)
-    failures_before_fault = sum(1 for started, _, _ in tally.failures if started < fault_time)
+    # Failed before the fault was even injected: the fault cannot be the cause.
+    failures_before_fault = sum(1 for _, ended, _ in tally.failures if ended < fault_time)
     report = {
         "fault": " ".join(args.fault),
         "fault_rc": fault.returncode,
