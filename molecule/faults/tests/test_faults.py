@@ -37,6 +37,14 @@ def test_app_serves_again_after_fault(host, fault):
     assert result["served_after_recovery_s"] >= 10, result
 
 
+@pytest.mark.parametrize(("fault", "index"), [("emperor", 0), ("vassal-master", 1)])
+def test_the_fault_hit_its_process(host, fault, index):
+    """The emperor (index 0) or the sample app's master (1) is a new process after its fault."""
+    pids = json.loads(host.file(f"/root/faults/{fault}.pids.json").content_string)
+    assert len(pids["before"]) == len(pids["after"]) == 2, pids
+    assert pids["before"][index] != pids["after"][index], pids
+
+
 def test_killed_worker_cost_no_request(host):
     """The master respawns the worker; nginx resends the GET the dead worker had accepted."""
     assert report(host, "worker")["errors"] == 0
