@@ -197,14 +197,6 @@ def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int |
     return found
 
 
-def unique(found: list[str], pairs: list[tuple[str, Any]], what: str, rule: str) -> None:
-    seen: dict[Any, str] = {}
-    for where, value in pairs:
-        if value in seen:
-            found.append(problem(where, value, f"{what} already used by {seen[value]}; {rule}"))
-        seen.setdefault(value, where)
-
-
 def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
     """Problems of the main entry point's variables, with nginx_sites and uwsgi_vassals of the host."""
     found = []
@@ -261,21 +253,18 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
         )
 
     present = [(i, app) for i, app in enumerate(apps) if app.get("state", "present") == "present"]
-    unique(
-        found,
+    found += nginx.check_duplicates(
         [(f"flaskapp_apps[{i}].name", app.get("name")) for i, app in enumerate(apps)],
         "app name",
         "each app needs its own",
     )
-    unique(
-        found,
+    found += nginx.check_duplicates(
         [(f"flaskapp_apps[{i}].user", app.get("user", app.get("name"))) for i, app in enumerate(apps)],
         "user",
         "each app runs as its own user",
     )
     sites = [s for s in settings["nginx_sites"] if s.get("state", "present") == "present"]
-    unique(
-        found,
+    found += nginx.check_duplicates(
         [
             (f"nginx_sites[{i}].server_names[{j}]", n)
             for i, s in enumerate(sites)

@@ -135,15 +135,13 @@ def check_absolute(where: str, value: Any) -> list[str]:
     return []
 
 
-def check_duplicates(where: str, values: Iterable[tuple[str, Any]], what: str) -> list[str]:
-    """VALUES are (path, value) pairs; report every value given more than once."""
+def check_duplicates(values: Iterable[tuple[str, Any]], what: str, rule: str) -> list[str]:
+    """VALUES are (path, value) pairs; report every value given more than once, with RULE."""
     seen: dict[Any, str] = {}
     found = []
     for path, value in values:
         if value in seen:
-            found.append(
-                problem(path, value, f"{what} already used by {seen[value]}; {where} must be unique")
-            )
+            found.append(problem(path, value, f"{what} already used by {seen[value]}; {rule}"))
         else:
             seen.setdefault(value, path)
     return found
@@ -182,9 +180,9 @@ def check_upstreams(where: str, upstreams: Any) -> list[str]:
             if upstream.get(key) is not None:
                 found += check_positive(f"{at}.{key}", upstream[key])
     found += check_duplicates(
-        f"upstream names in {where}",
         ((f"{where}[{i}].name", u.get("name")) for i, u in enumerate(upstreams or [])),
         "upstream name",
+        f"upstream names in {where} must be unique",
     )
     return found
 
@@ -326,10 +324,11 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
     for index, site in enumerate(sites):
         found += site_problems(site, f"nginx_sites[{index}]")
     found += check_duplicates(
-        "site names", ((f"nginx_sites[{i}].name", s.get("name")) for i, s in enumerate(sites)), "site name"
+        ((f"nginx_sites[{i}].name", s.get("name")) for i, s in enumerate(sites)),
+        "site name",
+        "site names must be unique",
     )
     found += check_duplicates(
-        "server names across sites",
         (
             (f"nginx_sites[{i}].server_names[{j}]", name)
             for i, site in enumerate(sites)
@@ -337,6 +336,7 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
             for j, name in enumerate(site.get("server_names") or [])
         ),
         "server name",
+        "server names across sites must be unique",
     )
     return found
 
