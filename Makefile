@@ -67,9 +67,14 @@ validation: venv ## Bad inputs refused before anything changes, example inventor
 molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy (SCENARIOS="default nginx" for some)
 	export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm) \
 	       FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie); \
+	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
 	for scenario in $(SCENARIOS); do \
 	  echo "=== molecule test -s $$scenario"; \
-	  molecule test -s $$scenario || exit 1; \
+	  if ! molecule test -s $$scenario 2>&1 | tee "$$log"; then \
+	    echo "=== molecule test -s $$scenario failed; the failures, again, as CI shows only the end:"; \
+	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -E '│ E |FAILED|::test_|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 60; \
+	    exit 1; \
+	  fi; \
 	done
 
 lock: venv ## Regenerate the pinned requirements.txt from requirements.in
