@@ -97,3 +97,43 @@ def test_broken_site_was_refused_and_never_went_live(host):
     assert "unknown directive" in refused.content_string
     assert "this_is_not_a_directive" not in host.file("/etc/nginx/sites-enabled/files.conf").content_string
     assert http_get(host, "/", "files.test").body == "files home"
+
+
+def nginx_master(host) -> str:
+    return host.check_output("systemctl show --property MainPID --value nginx")
+
+
+def test_systemd_holds_the_listening_sockets_and_nginx_inherited_them(host):
+    assert_running(host, "nginx.socket")
+    unit = host.file("/etc/systemd/system/nginx.socket")
+    assert (unit.user, unit.mode) == ("root", 0o644)
+    assert "ListenStream=0.0.0.0:80\n" in unit.content_string
+    assert "ListenStream=[::]:80\n" in unit.content_string
+    # nginx took its sockets from systemd (fds 3 and 4) instead of binding its own: one
+    # socket per address, open in both systemd and nginx.
+    started = host.check_output("journalctl --unit nginx --no-pager --output cat")
+    assert 'using inherited sockets from "3;4;"' in started
+    listening = host.check_output("ss --no-header --listening --tcp --numeric --processes 'sport = :80'")
+    assert len(listening.splitlines()) == 2, listening
+    for line in listening.splitlines():
+        assert '"systemd"' in line, listening
+        assert '"nginx"' in line, listening
+
+
+# The two tests below stop nginx; they run last in this file and leave it running.
+def test_stopped_nginx_is_started_by_the_next_connection(host):
+    host.check_output("systemctl stop nginx")
+    response = http_get(host, "/", "files.test")
+    assert (response.status, response.body) == (200, "files home")
+    assert_running(host, "nginx")
+
+
+def test_connection_during_nginx_restart_waits_instead_of_being_refused(host):
+    """SIGKILL to every nginx process, then connect at once: the connection waits in the
+    backlog of the socket systemd holds until the restarted nginx accepts it."""
+    before = nginx_master(host)
+    host.check_output("systemctl kill --signal=SIGKILL nginx")
+    response = http_get(host, "/", "files.test")
+    assert (response.status, response.body) == (200, "files home"), response
+    assert nginx_master(host) not in ("0", before)
+    assert_running(host, "nginx")
