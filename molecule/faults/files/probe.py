@@ -112,6 +112,11 @@ def main() -> None:
         "recovery_s": round(last_failure_end - fault_time, 2) if last_failure_end else 0.0,
         "served_after_recovery_s": round(stop - (last_failure_end or fault_time), 2),
         "slowest_s": round(tally.slowest, 2),
+        # The first failures: seconds from the fault to the request's start, its duration, what failed.
+        "failures": [
+            [round(started - fault_time, 3), round(ended - started, 3), error]
+            for started, ended, error in sorted(tally.failures)[:20]
+        ],
     }
     with open(args.report, "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=2)

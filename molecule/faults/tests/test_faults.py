@@ -1,8 +1,9 @@
 """Faults under load: what was killed comes back by itself, and how fast.
 
-side_effect.yml killed a uWSGI worker, a vassal's master, the emperor and nginx (SIGKILL)
-and restarted the container, each while files/probe.py kept 8 connections busy against
-the sample app through nginx; these tests read the probe's reports and check the host.
+side_effect.yml killed a uWSGI worker, a vassal's master, the emperor and nginx (SIGKILL),
+stopped nginx (systemctl stop) and restarted the container, each while files/probe.py kept
+8 connections busy against the sample app through nginx; these tests read the probe's
+reports and check the host.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from testlib import assert_running, docker_hosts, http_get, unix_json
 testinfra_hosts = docker_hosts("app")
 
 # Seconds from the fault until every request succeeded again, at most.
-RECOVERY_LIMIT = {"worker": 0, "vassal-master": 15, "emperor": 20, "nginx": 10, "container-restart": 45}
+RECOVERY_LIMIT = {
+    "worker": 0,
+    "vassal-master": 15,
+    "emperor": 20,
+    "nginx": 10,
+    "nginx-stop": 10,
+    "container-restart": 45,
+}
+# The probe's keep-alive connections: at most one request in flight on each.
+CONNECTIONS = 8
 
 
 def report(host, fault: str) -> dict:
@@ -45,6 +55,18 @@ def test_the_fault_hit_its_process(host, fault, index):
     assert pids["before"][index] != pids["after"][index], pids
 
 
+@pytest.mark.parametrize("fault", ["vassal-master", "emperor", "nginx", "nginx-stop"])
+def test_fault_lost_at_most_the_requests_in_flight(host, fault):
+    """The listening sockets outlived the process that died: nginx's are held by systemd
+    (nginx.socket), a vassal's by its master until the new one binds the path (after the
+    emperor died, the old masters keep theirs 2 s). Connections made meanwhile waited and
+    were served; what may fail is a request the dying process had open, one per probe
+    connection at most."""
+    result = report(host, fault)
+    assert result["errors"] <= CONNECTIONS, result
+    assert not any("refused" in kind.lower() for kind in result["errors_by_kind"]), result
+
+
 def test_killed_worker_cost_no_request(host):
     """The master respawns the worker; nginx resends the GET the dead worker had accepted."""
     assert report(host, "worker")["errors"] == 0
@@ -72,7 +94,7 @@ def test_apps_answer_after_container_restart(host):
 def test_request_past_harakiri_is_killed_and_logged_while_others_are_served(host):
     status, seconds = host.file("/root/faults/harakiri-slow").content_string.split()
     assert status == "502"
-    assert 3 <= float(seconds) < 10, "killed at harakiri (3 s), not resent"
+    assert 4 <= float(seconds) < 10, "killed at harakiri (4 s), not resent"
     assert host.file("/root/faults/harakiri-others").content_string.strip() == "20"
     assert "HARAKIRI" in host.file("/root/faults/harakiri-log").content_string.upper()
 

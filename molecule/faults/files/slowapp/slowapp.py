@@ -1,7 +1,7 @@
 """A test app that takes as long as it is told (molecule/faults).
 
 `/sleep/N` answers after N seconds (at most 120); anything else answers at once. The
-faults scenario gives it a 3-second harakiri: `/sleep/10` must be killed and logged while
+faults scenario gives it a 4-second harakiri: `/sleep/10` must be killed and logged while
 the app keeps serving other requests.
 """
 
