@@ -140,8 +140,7 @@ def ansible_playbook(
     if extra_vars:
         argv += ["--extra-vars", json.dumps(extra_vars)]
     env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        **ansible_env(),
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
         "PROFILE_TASKS_TASK_OUTPUT_LIMIT": str(PROFILE_TASKS),
         "ANSIBLE_NOCOLOR": "1",
@@ -167,6 +166,28 @@ def ansible_playbook(
         slowest_tasks=slowest,
         log=str(log_path.relative_to(ROOT)),
     )
+
+
+def ansible_env() -> dict[str, str]:
+    return {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
+
+
+def pipelining() -> dict[str, Any]:
+    """ANSIBLE_PIPELINING as the converges see it: what the Docker connection reads."""
+    result = subprocess.run(
+        ["ansible-config", "dump", "--format", "json"],
+        cwd=ROOT,
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        settings = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        return {"value": None, "origin": "unknown"}
+    setting = next((item for item in settings if item.get("name") == "ANSIBLE_PIPELINING"), {})
+    return {"value": setting.get("value"), "origin": setting.get("origin", "unknown")}
 
 
 def host_facts() -> dict[str, Any]:

@@ -254,6 +254,25 @@ def results_section(results: Results) -> list[str]:
     return lines
 
 
+def pipelining_note(setting: dict[str, Any] | None) -> list[str]:
+    """Whether the converges ran with pipelining (the Docker connection reads ANSIBLE_PIPELINING)."""
+    if not setting or setting.get("value") is None:
+        return []
+    state = "on" if setting["value"] else "off"
+    lines = [
+        f"Pipelining was {state} ({setting['origin']}): the Docker connection reads `ANSIBLE_PIPELINING`"
+    ]
+    if not setting["value"]:
+        lines[0] += (
+            " (`[defaults]` or `[connection]` in ansible.cfg), not `[ssh_connection] pipelining`, which only"
+            " the SSH connection reads. Without it every module costs a temporary directory, a file copy"
+            " and a cleanup on top of its run."
+        )
+    else:
+        lines[0] += "."
+    return [*lines, ""]
+
+
 def provisioning_section(results: Results) -> list[str]:
     runs = results.data.get("provisioning") or []
     if not runs:
@@ -277,6 +296,7 @@ def provisioning_section(results: Results) -> list[str]:
         "",
         *table(["converge", "wall time", "profile_tasks total", "ok", "changed", "skipped"], rows),
     ]
+    lines += pipelining_note(results.data.get("pipelining"))
     for run in runs:
         lines += [f"Slowest tasks, {run['label']}:", ""]
         lines += table(

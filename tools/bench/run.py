@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "host": host,
         "provisioning": [run.as_dict() for run in converges],
+        "pipelining": lab.pipelining(),
         "alternatives_setup": alternatives.as_dict(),
         "setups": [asdict(setup) for setup in load.SETUPS],
         "endpoints": [asdict(endpoint) for endpoint in load.ENDPOINTS],
