@@ -352,7 +352,8 @@ def markdown(results: Results, plot_name: str) -> str:
     lines = [
         "# Performance",
         "",
-        f"Measured by `make bench` on {data['date']} at commit `{data['commit']}`"
+        f"Measured by `make {'bench-smoke' if data['mode'] == 'smoke' else 'bench'}` on {data['date']} "
+        f"at commit `{data['commit']}`"
         + (" (a smoke run: tiny durations, not meaningful)" if data["mode"] == "smoke" else "")
         + ".",
         "flaskstack's defaults against four alternatives on one Debian 12 container, with wrk from",

@@ -90,8 +90,12 @@ def provision(arguments: argparse.Namespace) -> tuple[list[lab.PlaybookRun], lab
 def measure_all(arguments: argparse.Namespace) -> list[dict[str, Any]]:
     points = []
     for setup in load.SETUPS:
-        lab.say(f"--- {setup.title}: {setup.chain} (port {setup.port})")
+        switch_started = time.monotonic()
         load.start_setup(setup)
+        lab.say(
+            f"--- {setup.title}: {setup.chain} (port {setup.port}), "
+            f"answering {time.monotonic() - switch_started:.1f} s after the switch"
+        )
         for endpoint in setup.endpoints:
             for connections in arguments.connections:
                 points.append(load.measure(setup, endpoint, connections, arguments.seconds, arguments.warmup))
