@@ -121,7 +121,7 @@ def parse_profile(output: str) -> tuple[float | None, list[dict[str, Any]]]:
         clock = PROFILE_CLOCK.search(line)
         if clock:
             hours, minutes, seconds = clock.groups()
-            total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+            total = round(int(hours) * 3600 + int(minutes) * 60 + float(seconds), 1)
     tasks = []
     if "TASKS RECAP" in output:
         recap = lines[max(i for i, line in enumerate(lines) if "TASKS RECAP" in line) :]
