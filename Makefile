@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIOS ?= default nginx uwsgi flaskapp faults deploy
 
-.PHONY: help venv deps docker images demo demo-destroy test lint unit validation argspecs syntax molecule lock clean env
+.PHONY: help venv deps docker images demo demo-destroy test lint unit validation argspecs syntax molecule bench bench-smoke bench-report lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -77,13 +77,22 @@ molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, fau
 	  fi; \
 	done
 
+bench: deps docker ## Benchmark against the alternatives on a fresh container: docs/performance.{md,png,json} (under 15 min)
+	python -m tools.bench.run
+
+bench-smoke: deps docker ## The whole benchmark harness with 1 s runs at 1 and 8 connections, into build/bench-smoke/
+	python -m tools.bench.run --smoke
+
+bench-report: venv ## Write docs/performance.md and .png again from docs/performance.json
+	python -m tools.bench.report docs/performance.json
+
 lock: venv ## Regenerate the pinned requirements.txt from requirements.in
 	$(BIN)/pip install --quiet -r requirements.in
 	{ echo "# Controller tools, fully pinned. Generated from requirements.in by \`make lock\`; do not edit by hand."; \
 	  $(BIN)/pip freeze --exclude-editable; } > requirements.txt
 
-clean: demo-destroy ## Remove the demo container and the virtualenv
-	rm -rf $(VENV)
+clean: demo-destroy ## Remove the demo container, the virtualenv and build/ (benchmark logs, smoke results)
+	rm -rf $(VENV) build
 
 env: ## Print the exports `molecule` needs by hand: eval "$(make -s env)"
 	@echo "export PATH=$(BIN):\$$PATH ANSIBLE_CONFIG=$(ANSIBLE_CONFIG)"

@@ -1,0 +1,1 @@
+"""`make bench`: flaskstack's defaults measured against the alternatives (see run.py)."""

@@ -1,0 +1,170 @@
+"""`make bench`: flaskstack's defaults against the alternatives, measured on one container.
+
+1. start a fresh lab container, flaskstack-bench (nothing published);
+2. converge site.yml twice through inventories/bench/, timed, with profile_tasks;
+3. set up the alternatives beside it (tools/bench/alternatives.yml);
+4. for each setup in turn (the others stopped): wrk inside the container against each
+   endpoint at each concurrency;
+5. save the numbers as JSON and write the page and the plot (tools/bench/report.py).
+
+    python -m tools.bench.run            # the full run: docs/performance.{json,md,png}
+    python -m tools.bench.run --smoke    # 1 s runs at 1 and 8 connections, into build/bench-smoke/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from tools.bench import lab, load, report
+
+# Gunicorn from PyPI, into a virtualenv of its own on the host.
+GUNICORN_VERSION = "27.0.1"
+FULL = {"seconds": 5.0, "warmup": 1.0, "connections": [1, 8, 32, 128, 512]}
+SMOKE = {"seconds": 1.0, "warmup": 0.0, "connections": [1, 8]}
+# Seconds each wrk run costs beyond its duration (docker exec, wrk's start), for the estimate.
+RUN_OVERHEAD_SECONDS = 0.6
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny durations; results into build/bench-smoke/"
+    )
+    parser.add_argument("--seconds", type=float, help="measured seconds per point")
+    parser.add_argument("--warmup", type=float, help="warm-up seconds before each point (0: none)")
+    parser.add_argument("--connections", type=int, nargs="+", help="concurrencies to measure")
+    parser.add_argument("--out", type=Path, help="directory of the JSON, the page and the plot")
+    parser.add_argument("--keep", action="store_true", help="leave the container running at the end")
+    arguments = parser.parse_args(argv)
+    defaults = SMOKE if arguments.smoke else FULL
+    for name in ("seconds", "warmup", "connections"):
+        if getattr(arguments, name) is None:
+            setattr(arguments, name, defaults[name])
+    if arguments.out is None:
+        arguments.out = lab.ROOT / ("build/bench-smoke" if arguments.smoke else "docs")
+    arguments.logs = lab.ROOT / ("build/bench-smoke" if arguments.smoke else "build/bench")
+    return arguments
+
+
+def commit() -> str:
+    result = subprocess.run(
+        ["git", "-C", str(lab.ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def plan(arguments: argparse.Namespace) -> list[tuple[load.Setup, str, int]]:
+    return [
+        (setup, endpoint, connections)
+        for setup in load.SETUPS
+        for endpoint in setup.endpoints
+        for connections in arguments.connections
+    ]
+
+
+def provision(arguments: argparse.Namespace) -> tuple[list[lab.PlaybookRun], lab.PlaybookRun]:
+    """Both converges of site.yml on the fresh host, then the alternatives beside it."""
+    converges = [
+        lab.ansible_playbook(lab.ROOT / "site.yml", label, arguments.logs / f"converge-{n}.log")
+        for n, label in ((1, "first converge"), (2, "second converge (no change)"))
+    ]
+    alternatives = lab.ansible_playbook(
+        lab.ROOT / "tools" / "bench" / "alternatives.yml",
+        "alternatives",
+        arguments.logs / "alternatives.log",
+        {"bench_ports": load.playbook_ports(), "bench_gunicorn_version": GUNICORN_VERSION},
+    )
+    return converges, alternatives
+
+
+def measure_all(arguments: argparse.Namespace) -> list[dict[str, Any]]:
+    points = []
+    for setup in load.SETUPS:
+        switch_started = time.monotonic()
+        load.start_setup(setup)
+        lab.say(
+            f"--- {setup.title}: {setup.chain} (port {setup.port}), "
+            f"answering {time.monotonic() - switch_started:.1f} s after the switch"
+        )
+        for endpoint in setup.endpoints:
+            for connections in arguments.connections:
+                points.append(load.measure(setup, endpoint, connections, arguments.seconds, arguments.warmup))
+    load.stop_all()
+    return points
+
+
+def broken_points(points: list[dict[str, Any]], expected: int) -> list[str]:
+    """What shows the harness itself failed (not a slow setup): missing runs, runs without a request."""
+    problems = [f"{len(points)} runs measured, {expected} planned"] if len(points) != expected else []
+    problems += [
+        f"{p['setup']} {p['endpoint']} at {p['connections']}: no request completed"
+        for p in points
+        if not p["requests"]
+    ]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    arguments.logs.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    planned = plan(arguments)
+    estimate = len(planned) * (arguments.seconds + arguments.warmup + RUN_OVERHEAD_SECONDS)
+    lab.say(f"{len(planned)} runs planned, about {estimate / 60:.1f} minutes of load after provisioning")
+    try:
+        image = lab.start_container()
+        converges, alternatives = provision(arguments)
+        host = lab.host_facts()
+        host["load_before"] = lab.load_average()
+        points = measure_all(arguments)
+        host["load_after"] = lab.load_average()
+    except (lab.LabError, subprocess.TimeoutExpired) as error:
+        lab.say(f"failed: {error}")
+        lab.say(f"the container {lab.CONTAINER} is left for a look; docker rm -f {lab.CONTAINER} removes it")
+        return 1
+    data = {
+        "mode": "smoke" if arguments.smoke else "full",
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": commit(),
+        "image": image,
+        "settings": {
+            "seconds": arguments.seconds,
+            "warmup_seconds": arguments.warmup,
+            "connections": arguments.connections,
+            "wrk_timeout_seconds": load.WRK_TIMEOUT_SECONDS,
+            "wrk_max_threads": load.WRK_MAX_THREADS,
+        },
+        "host": host,
+        "provisioning": [run.as_dict() for run in converges],
+        "pipelining": lab.pipelining(),
+        "alternatives_setup": alternatives.as_dict(),
+        "setups": [asdict(setup) for setup in load.SETUPS],
+        "endpoints": [asdict(endpoint) for endpoint in load.ENDPOINTS],
+        "points": points,
+        "total_seconds": round(time.monotonic() - started, 1),
+    }
+    results = arguments.out / "performance.json"
+    results.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    md, png = report.write(data, arguments.out)
+    lab.say(f"wrote {results}, {md} and {png} in {data['total_seconds'] / 60:.1f} minutes")
+    if not arguments.keep:
+        lab.remove_container()
+    problems = broken_points(points, len(planned))
+    for problem in problems:
+        lab.say(f"harness problem: {problem}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
