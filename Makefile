@@ -72,7 +72,7 @@ molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, fau
 	  echo "=== molecule test -s $$scenario"; \
 	  if ! molecule test -s $$scenario 2>&1 | tee "$$log"; then \
 	    echo "=== molecule test -s $$scenario failed; the failures, again, as CI shows only the end:"; \
-	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -E '│ E |FAILED|::test_|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 60; \
+	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -A12 -E '│ E |FAILED|::test_|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 80; \
 	    exit 1; \
 	  fi; \
 	done

@@ -265,6 +265,12 @@ CASES = [
         "uwsgi_vassal_defaults.harakiri",
     ),
     (
+        "max-requests-negative",
+        "uwsgi_vassal_defaults",
+        {"master": True, "max-requests": -1},
+        "uwsgi_vassal_defaults.max-requests",
+    ),
+    (
         "listen-above-somaxconn",
         "flaskapp_apps[0].uwsgi_options.listen",
         8192,

@@ -34,6 +34,11 @@ COUNTS = (
 )
 
 
+# Counts where 0 means "off" (max-requests 0: workers are not recycled by request count).
+ZERO_IS_OFF = ("max-requests",)
+OFF = {0: " (0: off)"}
+
+
 def problem(where: str, value: Any, why: str) -> str:
     return f"{where} = {value!r}: {why}"
 
@@ -47,18 +52,19 @@ def check_text(where: str, value: Any) -> list[str]:
     return []
 
 
-def check_count(where: str, value: Any) -> list[str]:
+def check_count(where: str, value: Any, minimum: int = 1) -> list[str]:
     if value is None or value is False:
         return []
     if isinstance(value, str) and value.startswith("%(") and value.endswith(")"):
         return []
     number = int(value) if isinstance(value, str) and value.isdigit() else value
-    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+    if isinstance(number, bool) or not isinstance(number, int) or number < minimum:
         return [
             problem(
                 where,
                 value,
-                "must be a whole number of at least 1 (or a uWSGI expression such as '%(%k * 2)')",
+                f"must be a whole number of at least {minimum}{OFF.get(minimum, '')}"
+                " (or a uWSGI expression such as '%(%k * 2)')",
             )
         ]
     return []
@@ -93,7 +99,8 @@ def options_problems(options: Any, where: str, somaxconn: int | None = None) -> 
             else:
                 found += check_text(at, item)
         if key in COUNTS:
-            found += [message for item in items for message in check_count(at, item)]
+            minimum = 0 if key in ZERO_IS_OFF else 1
+            found += [message for item in items for message in check_count(at, item, minimum)]
         if key == "listen" and somaxconn and str(value).isdigit() and int(value) > somaxconn:
             found.append(
                 problem(
