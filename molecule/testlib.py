@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import testinfra.utils.ansible_runner
+import yaml
+
+
+def role_default(role: str, name: str) -> Any:
+    """A variable's default from roles/ROLE/defaults/main.yml, so tests follow the roles."""
+    path = os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "roles", role, "defaults", "main.yml")
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)[name]
 
 
 def docker_hosts(group: str) -> list[str]:

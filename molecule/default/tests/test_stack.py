@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-import yaml
-from testlib import assert_running, docker_hosts, http_get, unix_json
+from testlib import assert_running, docker_hosts, http_get, role_default, unix_json
 
 testinfra_hosts = docker_hosts("app")
 
@@ -126,7 +122,5 @@ def test_emperor_stats_list_the_vassal_and_its_workers(host):
     app = unix_json(host, f"{RUN_DIR}/stats.sock")
     cores = int(host.run("nproc").stdout)
     # The scenario sets no processes: the uwsgi role's default, workers per core.
-    defaults = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"], "roles/uwsgi/defaults/main.yml")
-    per_core = yaml.safe_load(defaults.read_text(encoding="utf-8"))["uwsgi_vassal_processes_per_core"]
-    assert len(app["workers"]) == per_core * cores
+    assert len(app["workers"]) == role_default("uwsgi", "uwsgi_vassal_processes_per_core") * cores
     assert all(worker["status"] in ("idle", "busy") for worker in app["workers"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from testlib import assert_running, docker_hosts, unix_json
+from testlib import assert_running, docker_hosts, role_default, unix_json
 
 testinfra_hosts = docker_hosts("app")
 
@@ -73,7 +73,8 @@ def test_vassal_defaults_and_overrides(host):
 
 def test_workers_follow_cpu_count(host):
     cores = int(host.run("nproc").stdout)
-    assert len(worker_pids(host, "hello")) == 2 * cores
+    per_core = role_default("uwsgi", "uwsgi_vassal_processes_per_core")
+    assert len(worker_pids(host, "hello")) == per_core * cores
     assert len(worker_pids(host, "other")) == 1
 
 
