@@ -36,7 +36,6 @@ COUNTS = (
 
 # Counts where 0 means "off" (max-requests 0: workers are not recycled by request count).
 ZERO_IS_OFF = ("max-requests",)
-OFF = {0: " (0: off)"}
 
 
 def problem(where: str, value: Any, why: str) -> str:
@@ -52,7 +51,8 @@ def check_text(where: str, value: Any) -> list[str]:
     return []
 
 
-def check_count(where: str, value: Any, minimum: int = 1) -> list[str]:
+def check_count(where: str, value: Any, zero_is_off: bool = False) -> list[str]:
+    minimum = 0 if zero_is_off else 1
     if value is None or value is False:
         return []
     if isinstance(value, str) and value.startswith("%(") and value.endswith(")"):
@@ -63,7 +63,7 @@ def check_count(where: str, value: Any, minimum: int = 1) -> list[str]:
             problem(
                 where,
                 value,
-                f"must be a whole number of at least {minimum}{OFF.get(minimum, '')}"
+                f"must be a whole number of at least {minimum}{' (0: off)' if zero_is_off else ''}"
                 " (or a uWSGI expression such as '%(%k * 2)')",
             )
         ]
@@ -99,8 +99,8 @@ def options_problems(options: Any, where: str, somaxconn: int | None = None) -> 
             else:
                 found += check_text(at, item)
         if key in COUNTS:
-            minimum = 0 if key in ZERO_IS_OFF else 1
-            found += [message for item in items for message in check_count(at, item, minimum)]
+            off = key in ZERO_IS_OFF
+            found += [message for item in items for message in check_count(at, item, off)]
         if key == "listen" and somaxconn and str(value).isdigit() and int(value) > somaxconn:
             found.append(
                 problem(
