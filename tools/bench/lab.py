@@ -93,6 +93,9 @@ class PlaybookRun:
     recap: dict[str, int]
     slowest_tasks: list[dict[str, Any]] = field(default_factory=list)
     log: str = ""
+    # Commands run on the host (one per module call, plus the temporary directories of the
+    # tasks that copy files), counted from -vvv output; None when not counted.
+    host_calls: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,13 +135,27 @@ def parse_profile(output: str) -> tuple[float | None, list[dict[str, Any]]]:
     return total, tasks
 
 
+# The docker connection's -vvv line for each command it runs in the container.
+HOST_CALL = re.compile(rf"^<{re.escape(CONTAINER)}> EXEC \[", re.MULTILINE)
+
+
 def ansible_playbook(
-    playbook: Path, label: str, log_path: Path, extra_vars: dict[str, Any] | None = None
+    playbook: Path,
+    label: str,
+    log_path: Path,
+    extra_vars: dict[str, Any] | None = None,
+    count_calls: bool = False,
 ) -> PlaybookRun:
-    """Run a playbook against the benchmark inventory with the profile_tasks callback."""
+    """Run a playbook against the benchmark inventory with the profile_tasks callback.
+
+    count_calls runs it with -vvv and counts the commands it ran on the host: a measure of
+    a converge's cost that the machine's load does not change.
+    """
     argv = ["ansible-playbook", "-i", str(INVENTORY), str(playbook)]
     if extra_vars:
         argv += ["--extra-vars", json.dumps(extra_vars)]
+    if count_calls:
+        argv.append("-vvv")
     env = {
         **ansible_env(),
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
@@ -156,7 +173,9 @@ def ansible_playbook(
         raise LabError(f"{label}: ansible-playbook exited {result.returncode}; end of {log_path}:\n{tail}")
     profile_total, slowest = parse_profile(output)
     recap = parse_recap(output)
-    say(f"{label}: {wall:.1f} s, " + " ".join(f"{key}={value}" for key, value in recap.items()))
+    host_calls = len(HOST_CALL.findall(output)) if count_calls else None
+    counted = f", {host_calls} commands on the host" if count_calls else ""
+    say(f"{label}: {wall:.1f} s, " + " ".join(f"{key}={value}" for key, value in recap.items()) + counted)
     return PlaybookRun(
         playbook=str(playbook.relative_to(ROOT)),
         label=label,
@@ -165,6 +184,7 @@ def ansible_playbook(
         recap=recap,
         slowest_tasks=slowest,
         log=str(log_path.relative_to(ROOT)),
+        host_calls=host_calls,
     )
 
 

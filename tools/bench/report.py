@@ -196,15 +196,18 @@ def targets_section(results: Results) -> list[str]:
         why.append(
             "- **Static files**: where the ratio is below 5x it is at 1 connection, where wrk sends one"
             " request at a time and each waits for the previous answer: the round trip, not the"
-            " server, sets both rates. From 8 connections on, nginx serves the file several times"
-            " faster than the app answers JSON."
+            " server, sets both rates. It depends on whether the scheduler puts wrk and the nginx"
+            " worker on the same vCPU (a static answer in 10-14 µs) or not (70-77 µs); across vCPUs"
+            " even nginx's `return 200` is only about 3.3x the JSON rate, so no nginx setting reaches"
+            " 5x there (nginx A/B sweep, [architecture](architecture.md#speed)). From 8 connections on,"
+            " nginx serves the file several times faster than the app answers JSON."
         )
     if converge_met is False:
         why.append(
-            "- **No-change converge**: over the lab's `docker` connection every task that reaches the"
-            " host starts Python there through `docker exec` (about 0.3-0.6 s for a template or copy"
-            " that changes nothing, even pipelined); the slowest tasks are listed under Provisioning."
-            " Over SSH with ControlPersist a module call costs much less; the 15 s are not met here."
+            "- **No-change converge**: over the lab's `docker` connection every module call starts"
+            " Python in the container through `docker exec` (about 0.2 s each; a template or copy"
+            " that changes nothing takes two calls and two shell commands), and the machine's load"
+            " stretches each one; the commands counted and the slowest tasks are under Provisioning."
         )
     if why:
         lines += ["Why a target is missed:", "", *why, ""]
@@ -313,6 +316,7 @@ def provisioning_section(results: Results) -> list[str]:
             str(run["recap"].get("ok", "—")),
             str(run["recap"].get("changed", "—")),
             str(run["recap"].get("skipped", "—")),
+            "—" if run.get("host_calls") is None else str(run["host_calls"]),
         ]
         for run in runs
     ]
@@ -322,10 +326,28 @@ def provisioning_section(results: Results) -> list[str]:
         "`site.yml` through `inventories/bench/` on the fresh container (Docker connection), timed",
         "from the controller; the per-task times come from the `ansible.posix.profile_tasks` callback.",
         "",
-        *table(["converge", "wall time", "profile_tasks total", "ok", "changed", "skipped"], rows),
+        *table(
+            [
+                "converge",
+                "wall time",
+                "profile_tasks total",
+                "ok",
+                "changed",
+                "skipped",
+                "commands on the host",
+            ],
+            rows,
+        ),
+        "Commands on the host: what the docker connection ran in the container (one per module call,",
+        "plus creating and removing a temporary directory for each task that copies a file), counted",
+        "in the -vvv log of a third converge. Unlike the wall time it does not depend on the",
+        "machine's load.",
+        "",
     ]
     lines += pipelining_note(results.data.get("pipelining"))
     for run in runs:
+        if run.get("host_calls") is not None:  # the -vvv run: its times are not the point
+            continue
         lines += [f"Slowest tasks, {run['label']}:", ""]
         lines += table(
             ["task", "seconds"], [[task["task"], f"{task['seconds']:.2f}"] for task in run["slowest_tasks"]]
@@ -363,7 +385,7 @@ def regenerate_section(results: Results) -> list[str]:
         "## Regenerate",
         "",
         "```sh",
-        "make bench          # fresh container, both converges, every setup: docs/performance.*",
+        "make bench          # fresh container, the converges, every setup: docs/performance.*",
         "make bench-smoke    # the same with 1 s runs at 1 and 8 connections, into build/bench-smoke/",
         "make bench-report   # this page and the plot again from docs/performance.json",
         "```",
