@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from testlib import assert_running, docker_hosts, http_get
 
@@ -51,6 +53,30 @@ def test_static_file_with_cache_headers(host):
 
 def test_missing_static_file_is_404(host):
     assert http_get(host, "/static/nope.txt", "files.test").status == 404
+
+
+def test_static_file_that_appears_later_is_served_at_once(host):
+    # open_file_cache keeps descriptors, not misses: a file that a deploy adds is found on
+    # its first request, even right after requests for it were answered 404.
+    path = "/srv/www/late.txt"
+    host.run(f"rm -f {path}")
+    assert [http_get(host, "/static/late.txt", "files.test").status for _ in range(3)] == [404] * 3
+    try:
+        host.run(f"echo late > {path}")
+        response = http_get(host, "/static/late.txt", "files.test")
+        assert (response.status, response.body) == (200, "late\n")
+    finally:
+        host.run(f"rm -f {path}")
+
+
+def test_static_requests_reach_the_access_log_within_seconds(host):
+    # The locations that serve files log through a buffer flushed every second.
+    url = f"/static/hello.txt?logged={time.time_ns()}"
+    assert http_get(host, url, "files.test").status == 200
+    deadline = time.monotonic() + 5
+    while url not in host.file("/var/log/nginx/access.log").content_string:
+        assert time.monotonic() < deadline, f"no access log line for {url} after 5 s"
+        time.sleep(0.2)
 
 
 def test_text_is_gzipped(host):
