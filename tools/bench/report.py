@@ -154,6 +154,15 @@ def static_target(results: Results) -> tuple[str, bool | None]:
     return text, min(value for _, value in found if value is not None) >= STATIC_OVER_JSON
 
 
+def ceiling_over_json(results: Results, connections: int) -> float | None:
+    """nginx `return 200` (the front's ceiling) over flaskstack's JSON rate at these connections."""
+    ceiling = results.point("nginx-return-200", "json", connections)
+    dynamic = results.point(BASELINE, "json", connections)
+    if not (ceiling and dynamic):
+        return None
+    return ratio(good_rate(ceiling), good_rate(dynamic))
+
+
 def converge_target(results: Results) -> tuple[str, bool | None]:
     runs = results.data.get("provisioning") or []
     if len(runs) < 2:
@@ -193,14 +202,21 @@ def targets_section(results: Results) -> list[str]:
     lines += table(["target", "measured", "verdict"], rows)
     why = []
     if static_met is False:
+        ceiling = ceiling_over_json(results, 1)
+        in_this_run = (
+            f" In this run nginx's `return 200`, which reads no file, answered {times(ceiling)} the JSON"
+            " rate at 1 connection."
+            if ceiling is not None
+            else ""
+        )
         why.append(
             "- **Static files**: where the ratio is below 5x it is at 1 connection, where wrk sends one"
             " request at a time and each waits for the previous answer: the round trip, not the"
             " server, sets both rates. It depends on whether the scheduler puts wrk and the nginx"
             " worker on the same vCPU (a static answer in 10-14 µs) or not (70-77 µs); across vCPUs"
             " even nginx's `return 200` is only about 3.3x the JSON rate, so no nginx setting reaches"
-            " 5x there (nginx A/B sweep, [architecture](architecture.md#speed)). From 8 connections on,"
-            " nginx serves the file several times faster than the app answers JSON."
+            f" 5x there (nginx A/B sweep, [architecture](architecture.md#speed)).{in_this_run} From 8"
+            " connections on, nginx serves the file several times faster than the app answers JSON."
         )
     if converge_met is False:
         why.append(
