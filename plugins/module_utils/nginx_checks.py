@@ -6,14 +6,20 @@ list means the input is fine. Every value checked here ends up in nginx's config
 where a newline, `;`, `{` or `}` would start a directive or a block of its own: such
 values are refused, never rendered.
 
-The flaskapp role loads this file too, to check the sites and locations it derives.
+The nginx role calls these through the collection's filters (plugins/filter/nginx.py);
+flaskapp_checks uses them too, to check the sites and locations the flaskapp role derives.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
+
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
+    check_duplicates,
+    check_positive,
+    problem,
+)
 
 # Characters that end or open a directive in nginx's syntax, or a line.
 CONFIG_BREAKERS = ("\n", "\r", ";", "{", "}", "#")
@@ -32,10 +38,6 @@ EXPIRES = re.compile(r"off|epoch|max|-?\d+(?:ms|s|m|h|d|w|M|y)?")
 SIZE = re.compile(r"\d+[kKmMgG]?")
 MIME = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
 USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-
-
-def problem(where: str, value: Any, why: str) -> str:
-    return f"{where} = {value!r}: {why}"
 
 
 def breaker(value: str) -> str | None:
@@ -120,12 +122,6 @@ def check_listen(where: str, value: Any) -> list[str]:
     return found + check_port(where, port)
 
 
-def check_positive(where: str, value: Any, minimum: int = 1) -> list[str]:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        return [problem(where, value, f"must be a whole number of at least {minimum}")]
-    return []
-
-
 def check_absolute(where: str, value: Any) -> list[str]:
     if not isinstance(value, str) or not value.startswith("/"):
         return [problem(where, value, "must be an absolute path")]
@@ -133,18 +129,6 @@ def check_absolute(where: str, value: Any) -> list[str]:
     if char is not None:
         return [problem(where, value, f"contains {char!r}, which nginx would not read as one path")]
     return []
-
-
-def check_duplicates(values: Iterable[tuple[str, Any]], what: str, rule: str) -> list[str]:
-    """VALUES are (path, value) pairs; report every value given more than once, with RULE."""
-    seen: dict[Any, str] = {}
-    found = []
-    for path, value in values:
-        if value in seen:
-            found.append(problem(path, value, f"{what} already used by {seen[value]}; {rule}"))
-        else:
-            seen.setdefault(value, path)
-    return found
 
 
 def check_upstreams(where: str, upstreams: Any) -> list[str]:
@@ -339,12 +323,3 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         "server names across sites must be unique",
     )
     return found
-
-
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {
-            "nginx_problems": nginx_problems,
-            "nginx_site_problems": site_problems,
-            "nginx_locations_problems": locations_problems,
-        }

@@ -3,19 +3,25 @@
 `flaskapp_problems` returns a list of problems, one sentence each, naming the variable
 (with its index path), the bad value and what is allowed; an empty list means the input
 is fine. An app's names and values end up in nginx and uWSGI configuration, a user
-account, directory names and an environment file: the nginx and uwsgi roles' own checks
-(loaded from the sibling roles, which this role includes anyway) judge what goes into
-their files, this file the rest and everything that must be unique across apps.
+account, directory names and an environment file: the nginx and uwsgi checks
+(nginx_checks, uwsgi_checks) judge what goes into their files, this module the rest and
+everything that must be unique across apps. The flaskapp role calls it through the
+collection's filter (plugins/filter/flaskapp.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from ansible_collections.flaskstack.stack.plugins.module_utils import nginx_checks as nginx
+from ansible_collections.flaskstack.stack.plugins.module_utils import uwsgi_checks as uwsgi
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
+    check_duplicates,
+    check_positive,
+    problem,
+)
 
 APP_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 APP_NAME_RULE = (
@@ -46,22 +52,6 @@ RESERVED_UWSGI = (
 )
 
 
-def sibling(role: str, name: str) -> ModuleType:
-    """The check module of a sibling role (roles/ROLE/filter_plugins/NAME.py)."""
-    path = Path(__file__).resolve().parents[2] / role / "filter_plugins" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"flaskstack_{name}", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"the flaskapp role needs the {role} role next to it: {path} not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-nginx = sibling("nginx", "nginx_checks")
-uwsgi = sibling("uwsgi", "uwsgi_checks")
-problem = nginx.problem
-
-
 def check_relative(where: str, value: Any) -> list[str]:
     """A path inside the release: relative, never leaving it."""
     if not isinstance(value, str) or not value or value.startswith("/") or ".." in value.split("/"):
@@ -72,7 +62,7 @@ def check_relative(where: str, value: Any) -> list[str]:
 
 
 def check_not_negative(where: str, value: Any) -> list[str]:
-    return nginx.check_positive(where, value, minimum=0)
+    return check_positive(where, value, minimum=0)
 
 
 def check_source(where: str, source: dict[str, Any], version: str) -> list[str]:
@@ -212,10 +202,10 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
         "http://HOST[:PORT], no path",
     )
     for name in ("flaskapp_healthcheck_retries", "flaskapp_reload_timeout"):
-        found += nginx.check_positive(name, settings[name])
+        found += check_positive(name, settings[name])
     for name in ("flaskapp_healthcheck_delay", "flaskapp_nginx_retries", "flaskapp_nginx_retry_window"):
         found += check_not_negative(name, settings[name])
-    found += nginx.check_positive("flaskapp_keep_releases", settings["flaskapp_keep_releases"], minimum=2)
+    found += check_positive("flaskapp_keep_releases", settings["flaskapp_keep_releases"], minimum=2)
     release = settings["flaskapp_rollback_release"]
     if release and not (isinstance(release, str) and RELEASE.fullmatch(release)):
         found.append(
@@ -253,18 +243,18 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
         )
 
     present = [(i, app) for i, app in enumerate(apps) if app.get("state", "present") == "present"]
-    found += nginx.check_duplicates(
+    found += check_duplicates(
         [(f"flaskapp_apps[{i}].name", app.get("name")) for i, app in enumerate(apps)],
         "app name",
         "each app needs its own",
     )
-    found += nginx.check_duplicates(
+    found += check_duplicates(
         [(f"flaskapp_apps[{i}].user", app.get("user", app.get("name"))) for i, app in enumerate(apps)],
         "user",
         "each app runs as its own user",
     )
     sites = [s for s in settings["nginx_sites"] if s.get("state", "present") == "present"]
-    found += nginx.check_duplicates(
+    found += check_duplicates(
         [
             (f"nginx_sites[{i}].server_names[{j}]", n)
             for i, s in enumerate(sites)
@@ -336,8 +326,3 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
                 )
             )
     return found
-
-
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"flaskapp_problems": flaskapp_problems}

@@ -5,13 +5,16 @@ index path), the bad value and what is allowed; an empty list means the input is
 Option names and values end up in ini files, one `key = value` per line: a newline would
 add options of its own and `;` starts a comment, so both are refused, never rendered.
 
-The flaskapp role loads this file too, to check each app's uWSGI options.
+The uwsgi role calls these through the collection's filters (plugins/filter/uwsgi.py);
+flaskapp_checks uses them too, to check each app's uWSGI options.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import problem
 
 OPTION = re.compile(r"[a-z0-9][a-z0-9-]*")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -36,10 +39,6 @@ COUNTS = (
 
 # Counts where 0 means "off" (max-requests 0: workers are not recycled by request count).
 ZERO_IS_OFF = ("max-requests",)
-
-
-def problem(where: str, value: Any, why: str) -> str:
-    return f"{where} = {value!r}: {why}"
 
 
 def check_text(where: str, value: Any) -> list[str]:
@@ -172,8 +171,3 @@ def uwsgi_problems(settings: dict[str, Any]) -> list[str]:
                 )
             seen_sockets.setdefault(socket, at)
     return found
-
-
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"uwsgi_problems": uwsgi_problems, "uwsgi_vassal_problems": vassal_problems}

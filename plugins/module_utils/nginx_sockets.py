@@ -46,8 +46,3 @@ def nginx_socket_addresses(listens: list[Any]) -> list[str]:
         if address is not None and address not in found:
             found.append(address)
     return found
-
-
-class FilterModule:
-    def filters(self) -> dict[str, Any]:
-        return {"nginx_socket_addresses": nginx_socket_addresses}
