@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIOS ?= default nginx uwsgi flaskapp faults deploy
 
-.PHONY: help venv deps docker images demo demo-destroy test lint unit validation argspecs syntax molecule bench bench-smoke bench-report lock clean env
+.PHONY: help venv deps docker images demo demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ demo: deps docker ## Provision the demo container with site.yml and show what th
 demo-destroy: ## Remove the demo container
 	tools/demo.sh destroy
 
-test: lint unit validation molecule ## Every check: linters, spec check, app tests, bad-input suite, the Molecule scenarios below
+test: lint unit validation collection-test molecule ## Every check: linters, spec check, unit tests, bad-input suite, the installed collection, the Molecule scenarios below
 
 lint: venv ## yamllint, ansible-lint (production), ruff, argument_specs vs defaults
 	yamllint --strict .
@@ -58,11 +58,18 @@ syntax: venv ## site.yml parses against every inventory
 	  ansible-playbook -i $$inventory site.yml --syntax-check; \
 	done
 
-unit: venv ## The sample app's own tests
+unit: venv ## The sample app's own tests and the unit tests of the input checks (tests/unit)
 	cd app && pytest -q
+	pytest -q tests/unit
 
-validation: venv ## Bad inputs refused before anything changes, example inventories accepted (no container)
+validation: venv ## Bad inputs refused before anything changes, example inventories accepted, from the checkout and the installed collection (no container)
 	pytest -q tests/validation
+
+collection: venv ## Build the collection tarball build/flaskstack-stack-VERSION.tar.gz
+	ansible-galaxy collection build --force --output-path build/
+
+collection-test: venv ## Install the collection built from the checkout by itself: ansible-doc of its roles, flaskstack.stack.site parses (no container)
+	pytest -q tests/collection
 
 molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy (SCENARIOS="default nginx" for some)
 	export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm) \

@@ -1,0 +1,51 @@
+"""The helpers every role's checks share (plugins/module_utils/checks.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
+    check_duplicates,
+    check_positive,
+    problem,
+)
+
+
+def test_a_problem_names_the_variable_the_value_and_the_rule() -> None:
+    assert problem("nginx_listen[0]", "70000", "port out of range") == (
+        "nginx_listen[0] = '70000': port out of range"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "expected"),
+    [
+        (0, 1, "must be a whole number of at least 1"),
+        (-1, 0, "must be a whole number of at least 0"),
+        (1, 2, "must be a whole number of at least 2"),
+        ("5", 1, "must be a whole number of at least 1"),
+        (True, 1, "must be a whole number of at least 1"),
+        (1.5, 1, "must be a whole number of at least 1"),
+        (None, 1, "must be a whole number of at least 1"),
+    ],
+)
+def test_check_positive_refuses(value: Any, minimum: int, expected: str) -> None:
+    assert check_positive("x", value, minimum) == [f"x = {value!r}: {expected}"]
+
+
+@pytest.mark.parametrize(("value", "minimum"), [(1, 1), (4096, 1), (0, 0), (2, 2)])
+def test_check_positive_accepts(value: int, minimum: int) -> None:
+    assert check_positive("x", value, minimum) == []
+
+
+def test_check_duplicates_reports_each_repeat_against_the_first() -> None:
+    values = [("a[0]", "shop"), ("a[1]", "blog"), ("a[2]", "shop"), ("a[3]", "shop")]
+    assert check_duplicates(values, "app name", "each app needs its own") == [
+        "a[2] = 'shop': app name already used by a[0]; each app needs its own",
+        "a[3] = 'shop': app name already used by a[0]; each app needs its own",
+    ]
+
+
+def test_check_duplicates_accepts_distinct_values() -> None:
+    assert check_duplicates([("a[0]", "shop"), ("a[1]", "blog")], "app name", "rule") == []

@@ -1,0 +1,357 @@
+"""The flaskapp role's checks (plugins/module_utils/flaskapp_checks.py): each bad value
+gives exactly its message, and a valid value gives none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible_collections.flaskstack.stack.plugins.module_utils import flaskapp_checks as flaskapp
+
+APP_DIR = str(Path(__file__).resolve().parents[2] / "app")
+NAME_RULE = (
+    "a lower-case letter, then up to 30 lower-case letters, digits, '_' or '-' "
+    "(it names a Unix user and directories)"
+)
+SHOP: dict[str, Any] = {
+    "name": "shop",
+    "source": {"type": "dir", "path": APP_DIR},
+    "module": "flaskstack_sample.wsgi:application",
+    "pythonpath": "src",
+    "server_names": ["shop.test"],
+    "listen": ["8080"],
+    "static": [{"url": "/static/", "path": "src/flaskstack_sample/static", "expires": "1h"}],
+    "env": {"SHOP_GREETING": "Hi; {braces} 100%", "DEBUG": False},
+    "hooks": ["flask db upgrade"],
+    "uwsgi_options": {"harakiri": 60, "listen": 2048},
+    "nginx_directives": ["client_max_body_size 64m"],
+    "nginx_retries": 0,
+}
+BLOG: dict[str, Any] = {
+    "name": "blog",
+    "source": {"type": "git", "repo": "https://git.example.com/blog.git", "version": "v1.2.0"},
+    "module": "blog:app",
+    "server_names": ["blog.test"],
+}
+ADMIN: dict[str, Any] = {
+    **BLOG,
+    "name": "admin",
+    "site": "shop",
+    "url_prefix": "/admin",
+    "server_names": ["shop.test"],
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/abs", "x = '/abs': must be a path relative to the release, without '..'"),
+        ("../up", "x = '../up': must be a path relative to the release, without '..'"),
+        ("", "x = '': must be a path relative to the release, without '..'"),
+        (None, "x = None: must be a path relative to the release, without '..'"),
+        ("a b", "x = 'a b': allowed: letters, digits, '.', '_', '-' and '/'"),
+        (
+            "a;b",
+            "x = 'a;b': contains ';', which would end the directive; allowed: letters, digits, '.', '_', "
+            "'-' and '/'",
+        ),
+    ],
+)
+def test_check_relative_refuses(value: Any, expected: str) -> None:
+    assert flaskapp.check_relative("x", value) == [expected]
+
+
+def test_check_relative_accepts() -> None:
+    assert flaskapp.check_relative("x", "src/app..name/static") == []
+
+
+def test_check_not_negative() -> None:
+    assert flaskapp.check_not_negative("x", -1) == ["x = -1: must be a whole number of at least 0"]
+    assert flaskapp.check_not_negative("x", 0) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "version", "expected"),
+    [
+        (
+            {"type": "dir", "path": "app"},
+            "",
+            [
+                "s.path = 'app': must be an absolute path on the controller, such as \"{{ playbook_dir "
+                '}}/../app"'
+            ],
+        ),
+        (
+            {"type": "dir", "path": "/nonexistent/flaskstack"},
+            "",
+            ["s.path = '/nonexistent/flaskstack': no such directory on the controller"],
+        ),
+        (
+            {"type": "dir", "path": APP_DIR},
+            "/nonexistent/v2",
+            ["flaskapp_version = '/nonexistent/v2': no such directory on the controller"],
+        ),
+        (
+            {"type": "git", "version": "--upload-pack=x"},
+            "",
+            [
+                "s.repo = None: must be non-empty, without spaces, and must not start with '-'",
+                "s.version = '--upload-pack=x': must be non-empty, without spaces, and must not start with "
+                "'-'",
+            ],
+        ),
+        (
+            {"type": "git", "repo": "https://git.example.com/a.git"},
+            "v 2",
+            ["flaskapp_version = 'v 2': must be non-empty, without spaces, and must not start with '-'"],
+        ),
+    ],
+)
+def test_check_source_refuses(source: dict[str, Any], version: str, expected: list[str]) -> None:
+    assert flaskapp.check_source("s", source, version) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "version"),
+    [
+        ({"type": "dir", "path": APP_DIR}, ""),
+        ({"type": "dir", "path": "/nonexistent"}, APP_DIR),
+        ({"type": "git", "repo": "https://git.example.com/a.git"}, ""),
+        ({"type": "git", "repo": "git@example.com:a.git", "version": "v1"}, "1a2b3c"),
+    ],
+)
+def test_check_source_accepts(source: dict[str, Any], version: str) -> None:
+    assert flaskapp.check_source("s", source, version) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"name": "Shop"}, [f"a.name = 'Shop': {NAME_RULE}"]),
+        ({"user": "a" * 40}, [f"a.user = {'a' * 40!r}: {NAME_RULE}"]),
+        ({"module": "shop"}, ["a.module = 'shop': allowed: module:attribute, such as shop.wsgi:application"]),
+        (
+            {"pythonpath": "../x"},
+            ["a.pythonpath = '../x': must be a path relative to the release, without '..'"],
+        ),
+        (
+            {"requirements": "/req.txt"},
+            ["a.requirements = '/req.txt': must be a path relative to the release, without '..'"],
+        ),
+        ({"server_names": []}, ["a.server_names = []: an app needs at least one server name"]),
+        (
+            {"server_names": ["shop.test; return 200"]},
+            [
+                "a.server_names[0] = 'shop.test; return 200': contains ';', which would end the directive; "
+                "allowed: a host name such as shop.example.com"
+            ],
+        ),
+        ({"listen": ["0"]}, ["a.listen[0] = '0': port 0 is out of range 1-65535"]),
+        (
+            {"url_prefix": "admin"},
+            ["a.url_prefix = 'admin': allowed: a URL path starting with '/', such as /blog"],
+        ),
+        ({"site": "a b", "url_prefix": "/x"}, ["a.site = 'a b': allowed: the name of a site"]),
+        (
+            {"site": "blog"},
+            ["a.url_prefix = '/': an app mounted on site 'blog' needs a prefix of its own, such as /blog"],
+        ),
+        ({"hooks": [" "]}, ["a.hooks[0] = ' ': must be a shell command"]),
+        (
+            {"static": [{"url": "static", "path": "/abs", "expires": "soon"}]},
+            [
+                "a.static[0].url = 'static': allowed: a URL prefix starting and ending with '/', such as "
+                "/static/",
+                "a.static[0].path = '/abs': must be a path relative to the release, without '..'",
+                "a.static[0].expires = 'soon': allowed: a time such as 7d, or off",
+            ],
+        ),
+        (
+            {"env": {"BAD-NAME": "x"}},
+            [
+                "a.env.BAD-NAME = 'BAD-NAME': a setting name is letters, digits and '_', not starting with "
+                "a digit"
+            ],
+        ),
+        (
+            {"env": {"FLASKSTACK_APP": "x"}},
+            ["a.env.FLASKSTACK_APP = 'x': FLASKSTACK_APP is set by the role (the app's name)"],
+        ),
+        ({"env": {"A": ["x"]}}, ["a.env.A = '(hidden)': a setting is a string, number or boolean"]),
+        (
+            {"env": {"SECRET": "s3cret\nFLASKSTACK_APP=evil"}},
+            [
+                "a.env.SECRET = '(hidden)': contains a line break: one setting is one line of the "
+                "environment file"
+            ],
+        ),
+        (
+            {"healthcheck_path": "healthz"},
+            ["a.healthcheck_path = 'healthz': allowed: a URL path starting with '/'"],
+        ),
+        (
+            {"uwsgi_options": {"listen": 8192}},
+            [
+                "a.uwsgi_options.listen = 8192: above uwsgi_somaxconn (4096), the kernel's cap on listen "
+                "backlogs"
+            ],
+        ),
+        (
+            {"uwsgi_options": {"socket": "/tmp/s"}},
+            ["a.uwsgi_options.socket = '/tmp/s': is set by the flaskapp role; see its README"],
+        ),
+        (
+            {"nginx_directives": ["gzip on; x"]},
+            [
+                "a.nginx_directives[0] = 'gzip on; x': contains ';': give one directive per item, "
+                "without the trailing ';', and no blocks or comments"
+            ],
+        ),
+        ({"nginx_retries": -1}, ["a.nginx_retries = -1: must be a whole number of at least 0"]),
+    ],
+)
+def test_app_problems_refuses(changes: dict[str, Any], expected: list[str]) -> None:
+    assert flaskapp.app_problems({**SHOP, **changes}, "a", "", 4096) == expected
+
+
+def test_app_problems_accepts() -> None:
+    assert flaskapp.app_problems(SHOP, "a", "", 4096) == []
+    assert flaskapp.app_problems(BLOG, "a", "v2", 4096) == []
+    assert flaskapp.app_problems(ADMIN, "a", "", 4096) == []
+
+
+def test_app_problems_checks_only_the_names_of_an_absent_app() -> None:
+    assert flaskapp.app_problems({"name": "old", "state": "absent", "module": "x"}, "a", "") == []
+    assert flaskapp.app_problems({"name": "Old", "state": "absent"}, "a", "") == [
+        f"a.name = 'Old': {NAME_RULE}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"flaskapp_base_dir": "srv"},
+            ["flaskapp_base_dir = 'srv': must be an absolute path without spaces"],
+        ),
+        ({"flaskapp_web_group": "Www"}, ["flaskapp_web_group = 'Www': allowed: a Unix group name"]),
+        (
+            {"flaskapp_healthcheck_base_url": "http://127.0.0.1/x"},
+            ["flaskapp_healthcheck_base_url = 'http://127.0.0.1/x': allowed: http://HOST[:PORT], no path"],
+        ),
+        (
+            {"flaskapp_reload_timeout": 0},
+            ["flaskapp_reload_timeout = 0: must be a whole number of at least 1"],
+        ),
+        (
+            {"flaskapp_healthcheck_delay": -1},
+            ["flaskapp_healthcheck_delay = -1: must be a whole number of at least 0"],
+        ),
+        ({"flaskapp_keep_releases": 1}, ["flaskapp_keep_releases = 1: must be a whole number of at least 2"]),
+        (
+            {"flaskapp_rollback_release": "abc"},
+            ["flaskapp_rollback_release = 'abc': a release id is 12 hex digits (ls /srv/APP/releases)"],
+        ),
+        (
+            {"flaskapp_only": ["shopp"]},
+            ["flaskapp_only = 'shopp': no app of that name in flaskapp_apps (apps: shop, blog, admin)"],
+        ),
+        (
+            {"flaskapp_version": "v2"},
+            [
+                "flaskapp_version = 'v2': a version is deployed to one app: set flaskapp_only (deploy.yml: "
+                "-e app=NAME)"
+            ],
+        ),
+        (
+            {"flaskapp_apps": [SHOP, BLOG, ADMIN, {**BLOG, "server_names": ["other.test"]}]},
+            [
+                "flaskapp_apps[3].name = 'blog': app name already used by flaskapp_apps[1].name; each app "
+                "needs its own",
+                "flaskapp_apps[3].user = 'blog': user already used by flaskapp_apps[1].user; each app runs "
+                "as its own user",
+                "flaskapp_apps[3].url_prefix = '/': site 'blog' already serves flaskapp_apps[1] there",
+            ],
+        ),
+        (
+            {"flaskapp_apps": [SHOP, {**BLOG, "server_names": ["shop.test"]}]},
+            [
+                "flaskapp_apps[1].server_names[0] = 'shop.test': server name already used by "
+                "flaskapp_apps[0].server_names[0]; nginx would send its requests to one site only"
+            ],
+        ),
+        (
+            {"flaskapp_apps": [SHOP, {**ADMIN, "site": "portal"}]},
+            [
+                "flaskapp_apps[1].site = 'portal': no such site: define it in nginx_sites or as an app "
+                "listed before this one"
+            ],
+        ),
+        (
+            {"flaskapp_apps": [{**ADMIN, "site": "shop"}, SHOP]},
+            [
+                "flaskapp_apps[0].site = 'shop': no such site: define it in nginx_sites or as an app listed "
+                "before this one"
+            ],
+        ),
+        (
+            {"nginx_sites": [{"name": "blog", "server_names": ["files.test"]}]},
+            [
+                "flaskapp_apps[1].name = 'blog': nginx_sites has a site of that name; the app's site would "
+                "replace it"
+            ],
+        ),
+        (
+            {"nginx_sites": [{"name": "files", "server_names": ["blog.test"]}]},
+            [
+                "flaskapp_apps[1].server_names[0] = 'blog.test': server name already used by "
+                "nginx_sites[0].server_names[0]; nginx would send its requests to one site only"
+            ],
+        ),
+        (
+            {"uwsgi_vassals": [{"name": "blog"}]},
+            [
+                "flaskapp_apps[1].name = 'blog': uwsgi_vassals[0] is a vassal of that name",
+                "flaskapp_apps[1].name = 'blog': its socket /run/uwsgi/blog/socket is the socket of "
+                "uwsgi_vassals[0]",
+            ],
+        ),
+        (
+            {"uwsgi_vassals": [{"name": "legacy", "options": {"socket": "/run/uwsgi/shop/socket"}}]},
+            [
+                "flaskapp_apps[0].name = 'shop': its socket /run/uwsgi/shop/socket is the socket of "
+                "uwsgi_vassals[0]"
+            ],
+        ),
+        (
+            {"uwsgi_somaxconn": 1024},
+            [
+                "flaskapp_apps[0].uwsgi_options.listen = 2048: above uwsgi_somaxconn (1024), the kernel's "
+                "cap on listen backlogs"
+            ],
+        ),
+    ],
+)
+def test_flaskapp_problems_refuses(
+    flaskapp_settings: dict[str, Any], changes: dict[str, Any], expected: list[str]
+) -> None:
+    settings = {**flaskapp_settings, "flaskapp_apps": [SHOP, BLOG, ADMIN], **changes}
+    assert flaskapp.flaskapp_problems(settings) == expected
+
+
+def test_flaskapp_problems_accepts_the_role_defaults(flaskapp_settings: dict[str, Any]) -> None:
+    assert flaskapp.flaskapp_problems(flaskapp_settings) == []
+
+
+def test_flaskapp_problems_accepts_apps(flaskapp_settings: dict[str, Any]) -> None:
+    settings = {
+        **flaskapp_settings,
+        "flaskapp_apps": [SHOP, BLOG, ADMIN, {**BLOG, "name": "old", "state": "absent"}],
+        "nginx_sites": [{"name": "files", "server_names": ["files.test"]}],
+        "uwsgi_vassals": [{"name": "legacy"}],
+        "flaskapp_only": ["blog"],
+        "flaskapp_version": "v2.0.0",
+        "flaskapp_rollback_release": "1a2b3c4d5e6f",
+    }
+    assert flaskapp.flaskapp_problems(settings) == []
