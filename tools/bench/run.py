@@ -1,7 +1,10 @@
 """`make bench`: flaskstack's defaults against the alternatives, measured on one container.
 
 1. start a fresh lab container, flaskstack-bench (nothing published);
-2. converge site.yml twice through inventories/bench/, timed, with profile_tasks;
+2. converge site.yml through inventories/bench/ with profile_tasks: a first converge and a
+   no-change one over the docker connection, a no-change one over SSH (a key pair made for
+   the run, pipelining, ControlPersist), all timed; then one more no-change converge over each
+   transport with -vvv, whose commands and module calls on the host are counted;
 3. set up the alternatives beside it (tools/bench/alternatives.yml);
 4. for each setup in turn (the others stopped): wrk inside the container against each
    endpoint at each concurrency;
@@ -72,24 +75,27 @@ def plan(arguments: argparse.Namespace) -> list[tuple[load.Setup, str, int]]:
     ]
 
 
-COUNTED_CONVERGE = "third converge (no change, -vvv, counted)"
+FIRST = "first converge"
+NO_CHANGE = "no-change converge"
+COUNTED = "no-change converge, -vvv, counted"
 
 
 def provision(arguments: argparse.Namespace) -> tuple[list[lab.PlaybookRun], lab.PlaybookRun]:
-    """Both converges of site.yml on the fresh host, then the alternatives beside it."""
+    """The converges of site.yml on the fresh host, then the alternatives beside it."""
+    site = lab.ROOT / "site.yml"
+    docker = lab.DOCKER
     converges = [
-        lab.ansible_playbook(lab.ROOT / "site.yml", label, arguments.logs / f"converge-{n}.log")
-        for n, label in ((1, "first converge"), (2, "second converge (no change)"))
+        lab.ansible_playbook(site, FIRST, arguments.logs / "converge-1.log", transport=docker),
+        lab.ansible_playbook(site, NO_CHANGE, arguments.logs / "converge-2-docker.log", transport=docker),
     ]
-    # Not timed: -vvv slows the controller. It counts what a no-change converge asks the host.
+    ssh = lab.ssh_transport(arguments.logs / "ssh")
     converges.append(
-        lab.ansible_playbook(
-            lab.ROOT / "site.yml",
-            COUNTED_CONVERGE,
-            arguments.logs / "converge-3-counted.log",
-            count_calls=True,
-        )
+        lab.ansible_playbook(site, NO_CHANGE, arguments.logs / "converge-3-ssh.log", transport=ssh)
     )
+    # Not timed: -vvv slows the controller. They count what a no-change converge asks the host.
+    for n, transport in ((4, docker), (5, ssh)):
+        log = arguments.logs / f"converge-{n}-{transport.name}-counted.log"
+        converges.append(lab.ansible_playbook(site, COUNTED, log, count_calls=True, transport=transport))
     alternatives = lab.ansible_playbook(
         lab.ROOT / "tools" / "bench" / "alternatives.yml",
         "alternatives",
@@ -97,6 +103,24 @@ def provision(arguments: argparse.Namespace) -> tuple[list[lab.PlaybookRun], lab
         {"bench_ports": load.playbook_ports(), "bench_gunicorn_version": GUNICORN_VERSION},
     )
     return converges, alternatives
+
+
+def no_change_summary(converges: list[lab.PlaybookRun]) -> dict[str, dict[str, Any]]:
+    """Per transport: the timed no-change converge's seconds and changes, the counted one's calls."""
+    summary: dict[str, dict[str, Any]] = {}
+    for run in converges:
+        if run.label == NO_CHANGE:
+            summary.setdefault(run.transport, {}).update(
+                wall_seconds=run.wall_seconds, changed=run.recap.get("changed"), log=run.log
+            )
+        elif run.label == COUNTED:
+            summary.setdefault(run.transport, {}).update(
+                host_calls=run.host_calls,
+                module_calls=run.module_calls,
+                host_tasks=run.host_tasks,
+                counted_log=run.log,
+            )
+    return summary
 
 
 def measure_all(arguments: argparse.Namespace) -> list[dict[str, Any]]:
@@ -159,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "host": host,
         "provisioning": [run.as_dict() for run in converges],
+        "no_change_converge": no_change_summary(converges),
         "pipelining": lab.pipelining(),
+        "ssh_connection": lab.ssh_settings(),
         "alternatives_setup": alternatives.as_dict(),
         "setups": [asdict(setup) for setup in load.SETUPS],
         "endpoints": [asdict(endpoint) for endpoint in load.ENDPOINTS],
