@@ -154,7 +154,7 @@ def ssh_transport(directory: Path) -> Transport:
     inventory.write_text(
         "# Written by tools/bench/lab.py for one run: the benchmark host over SSH. Use it after\n"
         "# inventories/bench/hosts.yml: ansible-playbook -i inventories/bench/hosts.yml -i THIS ...\n"
-        + yaml.safe_dump({"all": {"hosts": {CONTAINER: host_vars}}}, sort_keys=False),
+        "---\n" + yaml.safe_dump({"all": {"hosts": {CONTAINER: host_vars}}}, sort_keys=False),
         encoding="utf-8",
     )
     probe = ["ssh", "-p", str(SSH_PORT), "-i", str(key), *options.split(), "-o", "BatchMode=yes"]
