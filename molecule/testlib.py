@@ -68,9 +68,16 @@ def http_get(host: Any, path: str, host_header: str, port: int = 80) -> Response
         f"curl --silent --include --max-time 10 --header {shlex.quote('Host: ' + host_header)}"
         f" http://127.0.0.1:{port}{shlex.quote(path)}"
     )
-    result = host.run(command)
+    return parse_response(host.run(command))
+
+
+def parse_response(result: Any) -> Response:
+    """A Response from the output of a command that printed an HTTP answer whole.
+
+    No answer (an exit code, or nothing printed): status 0, and stderr as the body.
+    """
     if result.rc != 0 or not result.stdout:
-        return Response(result.rc, 0, {}, "")
+        return Response(result.rc, 0, {}, result.stderr)
     head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
     status_line, *header_lines = head.split("\n")
     headers = {}
@@ -93,3 +100,41 @@ def unix_json(host: Any, path: str) -> Any:
     result = host.run(f"python3 -c {shlex.quote(script)} {shlex.quote(path)}")
     assert result.rc == 0, f"cannot read {path}: {result.stderr}"
     return json.loads(result.stdout)
+
+
+UWSGI_CLIENT = r"""
+import socket, struct, sys
+path, uri, host_header = sys.argv[1:4]
+env = {"REQUEST_METHOD": "GET", "REQUEST_URI": uri, "PATH_INFO": uri.split("?")[0],
+       "QUERY_STRING": uri.partition("?")[2], "SERVER_PROTOCOL": "HTTP/1.1",
+       "SERVER_NAME": host_header, "SERVER_PORT": "80", "HTTP_HOST": host_header,
+       "REMOTE_ADDR": "127.0.0.1", "SCRIPT_NAME": ""}
+body = b"".join(struct.pack("<H", len(k)) + k.encode() + struct.pack("<H", len(v)) + v.encode()
+                for k, v in env.items())
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+try:
+    s.connect(path)
+except OSError as error:
+    print(f"connect: {error.strerror}", file=sys.stderr)
+    sys.exit(3)
+s.sendall(struct.pack("<BHB", 0, len(body), 0) + body)
+chunks = []
+while (chunk := s.recv(65536)):
+    chunks.append(chunk)
+sys.stdout.write(b"".join(chunks).decode(errors="replace"))
+"""
+
+
+def uwsgi_get(
+    host: Any, socket_path: str, path: str = "/", host_header: str = "localhost", user: str = ""
+) -> Response:
+    """GET PATH straight from a uWSGI socket, in the uwsgi protocol nginx speaks to it.
+
+    USER: connect as that user (runuser), to show who may use the socket; exit code 3 and
+    the error on stderr if the connection is refused. Status 0 if nothing answered.
+    """
+    runner = f"runuser -u {shlex.quote(user)} -- " if user else ""
+    arguments = " ".join(shlex.quote(argument) for argument in (UWSGI_CLIENT, socket_path, path, host_header))
+    command = f"{runner}python3 -c {arguments}"
+    return parse_response(host.run(command))
