@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -127,6 +128,9 @@ def ssh_transport(directory: Path) -> Transport:
     ...): pipelining and ControlPersist are the connection's settings from ansible.cfg and
     Ansible's defaults, as users have them.
     """
+    missing = [tool for tool in ("ssh", "ssh-keygen") if shutil.which(tool) is None]
+    if missing:
+        raise LabError(f"no {' or '.join(missing)} on the controller: apt-get install openssh-client")
     directory.mkdir(parents=True, exist_ok=True)
     key = directory / "id_ed25519"
     public_key = directory / "id_ed25519.pub"
