@@ -9,6 +9,10 @@ The report counts requests and errors (by kind) and gives the recovery time: fro
 fault to the end of the last failed request, after which every request succeeded; 0 when
 no request failed. Runs on the controller: faults such as a container restart cannot be
 measured from inside the host.
+
+With --cpu-hog N, N processes spin on the CPU for the whole run, beside the load: the
+fault then hits a machine with no idle core, as on a slow or busy host, where a process
+takes longer to come back and timing luck cannot hide a lost request.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import subprocess
 import threading
 import time
@@ -68,6 +73,12 @@ def worker(address: tuple[str, int], path: str, host: str, stop: float, tally: T
         tally.add(started, time.monotonic(), error)
 
 
+def spin(stop: float) -> None:
+    """Keep one core busy until STOP (time.monotonic())."""
+    while time.monotonic() < stop:
+        pass
+
+
 def main() -> None:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
@@ -76,6 +87,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=float, default=25)
     parser.add_argument("--fault-at", type=float, default=5)
+    parser.add_argument("--cpu-hog", type=int, default=0, help="processes that keep a core busy")
     parser.add_argument("--report", required=True)
     parser.add_argument("fault", nargs="+", help="command that injects the fault")
     args = parser.parse_args()
@@ -89,13 +101,14 @@ def main() -> None:
         threading.Thread(target=worker, args=(address, url.path or "/", args.host, stop, tally), daemon=True)
         for _ in range(args.connections)
     ]
-    for thread in threads:
-        thread.start()
+    hogs = [multiprocessing.Process(target=spin, args=(stop,), daemon=True) for _ in range(args.cpu_hog)]
+    for process in hogs + threads:
+        process.start()
     time.sleep(args.fault_at)
     fault_time = time.monotonic()
     fault = subprocess.run(args.fault, capture_output=True, text=True, check=False)
-    for thread in threads:
-        thread.join()
+    for process in threads + hogs:
+        process.join()
 
     last_failure_end = max((ended for _, ended, _ in tally.failures), default=None)
     # Failed before the fault was even injected: the fault cannot be the cause.
@@ -105,6 +118,7 @@ def main() -> None:
         "fault_rc": fault.returncode,
         "fault_output": (fault.stdout + fault.stderr)[-500:],
         "connections": args.connections,
+        "cpu_hogs": args.cpu_hog,
         "requests": tally.requests,
         "errors": sum(tally.errors.values()),
         "errors_by_kind": dict(tally.errors),
