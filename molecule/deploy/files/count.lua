@@ -10,6 +10,14 @@ function init(args)
   counts = {}
 end
 
+-- Each connection waits LOAD_DELAY_MS between an answer and its next request: the load
+-- keeps every connection busy at a known pace and leaves the playbook under test CPU.
+local pause = tonumber(os.getenv("LOAD_DELAY_MS") or "0")
+
+function delay()
+  return pause
+end
+
 function response(status, headers, body)
   local key = body and body:match('"version":"([^"]+)"') or ("status " .. status)
   counts[key] = (counts[key] or 0) + 1
@@ -28,9 +36,9 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   local report = string.format(
-    '{"requests": %d, "non2xx": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d, '
-      .. '"p99_ms": %.1f, "max_ms": %.1f, "versions": {%s}}\n',
-    summary.requests, e.status, e.connect, e.read, e.write, e.timeout,
+    '{"requests": %d, "seconds": %.1f, "non2xx": %d, "connect": %d, "read": %d, "write": %d, '
+      .. '"timeout": %d, "p99_ms": %.1f, "max_ms": %.1f, "versions": {%s}}\n',
+    summary.requests, summary.duration / 1000000, e.status, e.connect, e.read, e.write, e.timeout,
     latency:percentile(99) / 1000, latency.max / 1000, table.concat(parts, ", "))
   local file = assert(io.open(os.getenv("LOAD_REPORT"), "w"))
   file:write(report)

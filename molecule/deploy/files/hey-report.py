@@ -21,6 +21,8 @@ def totals(text: str) -> dict:
         kind = "connect" if "dial" in message else "timeout" if "Timeout" in message else "read"
         report[kind] += int(count)
         report["requests"] += int(count)
+    total = re.search(r"Total:\s+([\d.]+) secs", text)
+    report["seconds"] = round(float(total.group(1)), 1) if total else None
     p99 = re.search(r"99% in ([\d.]+) secs", text)
     report["p99_ms"] = round(float(p99.group(1)) * 1000, 1) if p99 else None
     slowest = re.search(r"Slowest:\s+([\d.]+) secs", text)
