@@ -62,6 +62,16 @@ class Response:
         return json.loads(self.body)
 
 
+def assert_masked_and_cannot_start(host: Any, unit: str) -> None:
+    """UNIT is masked, not running, and `systemctl start` refuses it as masked."""
+    assert host.run(f"systemctl is-enabled {unit}").stdout.strip() == "masked"
+    assert not host.service(unit).is_running
+    started = host.run(f"systemctl start {unit}")
+    assert started.rc != 0, started
+    assert "masked" in started.stderr, started
+    assert not host.service(unit).is_running
+
+
 def http_get(host: Any, path: str, host_header: str, port: int = 80) -> Response:
     """GET http://127.0.0.1:PORT/PATH from inside the host, with the given Host header."""
     command = (

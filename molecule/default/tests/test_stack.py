@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from testlib import assert_running, docker_hosts, http_get, role_default, unix_json, uwsgi_get
+from testlib import (
+    assert_masked_and_cannot_start,
+    assert_running,
+    docker_hosts,
+    http_get,
+    role_default,
+    unix_json,
+    uwsgi_get,
+)
 
 testinfra_hosts = docker_hosts("app")
 
@@ -28,12 +36,7 @@ def test_debian_uwsgi_service_installed_later_cannot_start(host):
     masked by the uwsgi role, did not start with the package and cannot be started, and
     our emperor still serves the app."""
     assert host.package("uwsgi").is_installed
-    assert host.run("systemctl is-enabled uwsgi").stdout.strip() == "masked"
-    assert not host.service("uwsgi").is_running
-    started = host.run("systemctl start uwsgi")
-    assert started.rc != 0, started
-    assert "masked" in started.stderr, started
-    assert not host.service("uwsgi").is_running
+    assert_masked_and_cannot_start(host, "uwsgi")
     assert_running(host, "uwsgi-emperor")
     assert http_get(host, "/", APP_HOST).json()["app"] == APP
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from testlib import assert_running, docker_hosts, journal, role_default, unix_json, uwsgi_get
+from testlib import (
+    assert_masked_and_cannot_start,
+    assert_running,
+    docker_hosts,
+    journal,
+    role_default,
+    unix_json,
+    uwsgi_get,
+)
 
 testinfra_hosts = docker_hosts("app")
 
@@ -71,11 +79,7 @@ def test_debian_uwsgi_service_was_stopped_and_is_masked(host):
     """The prepare step installed Debian's uwsgi package, whose service then ran (the
     prepare checked it); the converge stopped and masked it, and it cannot be started."""
     assert host.package("uwsgi").is_installed
-    assert host.run("systemctl is-enabled uwsgi").stdout.strip() == "masked"
-    assert not host.service("uwsgi").is_running
-    started = host.run("systemctl start uwsgi")
-    assert started.rc != 0, started
-    assert "masked" in started.stderr, started
+    assert_masked_and_cannot_start(host, "uwsgi")
     assert_running(host, "uwsgi-emperor")
 
 
