@@ -43,6 +43,13 @@ class ActionModule(ActionBase):
         )
         return action.run(task_vars=task_vars)
 
+    def builtin_module(self, name: str, task_vars: dict) -> dict:
+        """Run the module NAME with the task's arguments, as the builtin `normal` action does
+        for a module without an action of its own (ansible.builtin.file, ansible.builtin.apt)."""
+        result = self._execute_module(module_name=name, module_args=self._task.args, task_vars=task_vars)
+        self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
     def run(self, tmp: None = None, task_vars: dict | None = None) -> dict:
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)

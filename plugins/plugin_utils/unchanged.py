@@ -13,6 +13,7 @@ host, and a wrong "differs" only costs the builtin run it would have cost anyway
 from __future__ import annotations
 
 import hashlib
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -82,3 +83,96 @@ def comparable(args: Mapping[str, Any]) -> bool:
     except ValueError:
         return False
     return True
+
+
+# flaskstack.stack.file: the states whose "already so" one `stat` can tell.
+FILE_ARGS = frozenset({"path", "state", "owner", "group", "mode", "modification_time", "access_time"})
+FILE_STATES = frozenset({"directory", "absent", "touch"})
+
+
+def file_comparable(args: Mapping[str, Any]) -> bool:
+    """Whether the fast path can judge a file task with ARGS (else ansible.builtin.file runs).
+
+    A touch counts only when it keeps both times (`preserve`): it then only makes sure the
+    file exists, which `stat` can tell; a touch that sets a time always changes the file.
+    """
+    if set(args) - FILE_ARGS or not isinstance(args.get("path"), str):
+        return False
+    state = args.get("state")
+    if state not in FILE_STATES:
+        return False
+    if state == "touch" and not all(args.get(t) == "preserve" for t in ("modification_time", "access_time")):
+        return False
+    if state != "touch" and ({"modification_time", "access_time"} & set(args)):
+        return False
+    try:
+        wanted_mode(args.get("mode"))
+    except ValueError:
+        return False
+    return True
+
+
+def file_probe_command(path: str) -> str:
+    """The one command run on the host: `absent`, or the type, owner:group and mode of PATH."""
+    quoted = shlex.quote(path)
+    stat = f"stat -L -c '%F|%U|%G|%a' -- {quoted}"
+    return f"if [ -e {quoted} ] || [ -L {quoted} ]; then {stat}; else echo absent; fi"
+
+
+def file_differences(args: Mapping[str, Any], rc: int, stdout: str) -> list[str]:
+    """What keeps PATH (FILE_PROBE output) from being what the file task ARGS describe."""
+    text = stdout.strip()
+    if rc != 0 or not text:
+        return ["no answer to compare"]
+    state = args["state"]
+    if text == "absent":
+        return [] if state == "absent" else ["absent"]
+    if state == "absent":
+        return ["present"]
+    kind, owner, group, mode = [*text.split("|"), "", "", ""][:4]
+    wanted_kind = ("directory",) if state == "directory" else ("regular file", "regular empty file")
+    found = [] if kind in wanted_kind else [f"a {kind}, not a {wanted_kind[0]}"]
+    if args.get("owner") is not None and str(args["owner"]) != owner:
+        found.append("owner")
+    if args.get("group") is not None and str(args["group"]) != group:
+        found.append("group")
+    wanted = wanted_mode(args.get("mode"))
+    if wanted is not None and (not mode.isdigit() or int(mode, 8) != wanted):
+        found.append("mode")
+    return found
+
+
+# flaskstack.stack.apt: packages named plainly (no version, wildcard, .deb or URL).
+APT_ARGS = frozenset({"name", "state", "update_cache", "cache_valid_time"})
+PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$")
+
+
+def apt_names(args: Mapping[str, Any]) -> list[str] | None:
+    """The package names the fast path can check for ARGS; None when only ansible.builtin.apt can."""
+    if set(args) - APT_ARGS or args.get("state", "present") != "present":
+        return None
+    names = args.get("name")
+    names = [names] if isinstance(names, str) else names
+    if not isinstance(names, list) or not names:
+        return None
+    if not all(isinstance(n, str) and PACKAGE_NAME.match(n) for n in names):
+        return None
+    return names
+
+
+def apt_probe_command(names: list[str]) -> str:
+    """The one command run on the host: each package's name and dpkg's status of it."""
+    quoted = " ".join(shlex.quote(n) for n in names)
+    return f"dpkg-query -W -f='${{binary:Package}} ${{db:Status-Abbrev}}\\n' -- {quoted}"
+
+
+def apt_missing(names: list[str], rc: int, stdout: str) -> list[str]:
+    """The NAMES dpkg does not show installed (DPKG_PROBE output); empty when all are."""
+    if rc != 0:
+        return ["unknown to dpkg"]
+    installed = set()
+    for line in stdout.splitlines():
+        package, _, status = line.partition(" ")
+        if status.startswith("ii"):
+            installed.update({package, package.split(":")[0]})
+    return [n for n in names if n not in installed]

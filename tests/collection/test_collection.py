@@ -108,3 +108,12 @@ def test_every_filter_is_documented(installed_collection: Installed) -> None:
     for name in filters:
         shown = installed_collection.run("ansible-doc", "-t", "filter", name)
         assert shown.returncode == 0, shown.stderr
+
+
+@pytest.mark.parametrize("module", ["template", "copy", "file", "apt"])
+def test_the_file_and_package_actions_are_documented(installed_collection: Installed, module: str) -> None:
+    shown = installed_collection.run("ansible-doc", "-t", "module", "--json", f"{FQCN}.{module}")
+    assert shown.returncode == 0, shown.stderr
+    doc = json.loads(shown.stdout)[f"{FQCN}.{module}"]["doc"]
+    assert doc["short_description"].startswith(f"ansible.builtin.{module} ")
+    assert doc["options"], module

@@ -17,8 +17,14 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.flaskstack.stack.plugins.plugin_utils.unchanged import (
+    apt_missing,
+    apt_names,
+    apt_probe_command,
     comparable,
     differences,
+    file_comparable,
+    file_differences,
+    file_probe_command,
     probe_command,
     wanted_mode,
 )
@@ -84,7 +90,15 @@ def test_the_probe_quotes_the_path() -> None:
     )
 
 
-def run_play(out: Path, *, builtin: bool, template_mode: str = "0640", content: str = "hello\n") -> dict:
+def run_play(
+    out: Path,
+    *,
+    builtin: bool = False,
+    template_mode: str = "0640",
+    content: str = "hello\n",
+    play: str = "play.yml",
+    **more: str,
+) -> dict:
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     extra = {
         "out_dir": str(out),
@@ -92,6 +106,7 @@ def run_play(out: Path, *, builtin: bool, template_mode: str = "0640", content: 
         "template_mode": template_mode,
         "content": content,
         "ansible_python_interpreter": sys.executable,
+        **more,
     }
     result = subprocess.run(
         [
@@ -101,7 +116,7 @@ def run_play(out: Path, *, builtin: bool, template_mode: str = "0640", content: 
             "-c",
             "local",
             "-vvv",
-            str(PLAY / "play.yml"),
+            str(PLAY / play),
             "-e",
             json.dumps(extra),
         ],
@@ -165,3 +180,162 @@ def test_a_missing_file_is_written_by_the_builtin(tmp_path: Path) -> None:
     assert report == {**report, "template": True, "file": True, "content": True}
     assert (tmp_path / "helper.bin").read_bytes() == b"binary\x00data\n"
     assert "value = 42" in (tmp_path / "site.conf").read_text()
+
+
+# flaskstack.stack.file
+
+DIRECTORY = {"path": "/etc/x", "state": "directory", "owner": "root", "group": "root", "mode": "0755"}
+TOUCH = {
+    "path": "/run/x",
+    "state": "touch",
+    "mode": "0644",
+    "modification_time": "preserve",
+    "access_time": "preserve",
+}
+
+
+def test_a_path_that_is_as_described_has_no_difference() -> None:
+    assert file_differences(DIRECTORY, 0, "directory|root|root|755\n") == []
+    assert file_differences({"path": "/x", "state": "absent"}, 0, "absent\n") == []
+    assert file_differences(TOUCH, 0, "regular empty file|root|root|644\n") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout", "expected"),
+    [
+        (DIRECTORY, "absent\n", ["absent"]),
+        (DIRECTORY, "regular file|root|root|755\n", ["a regular file, not a directory"]),
+        (DIRECTORY, "directory|www-data|root|755\n", ["owner"]),
+        (DIRECTORY, "directory|root|adm|755\n", ["group"]),
+        (DIRECTORY, "directory|root|root|775\n", ["mode"]),
+        ({"path": "/x", "state": "absent"}, "directory|root|root|755\n", ["present"]),
+        (TOUCH, "absent\n", ["absent"]),
+        (TOUCH, "directory|root|root|644\n", ["a directory, not a regular file"]),
+        (DIRECTORY, "", ["no answer to compare"]),
+    ],
+)
+def test_each_difference_of_a_path_is_named(args: dict, stdout: str, expected: list[str]) -> None:
+    assert file_differences(args, 0, stdout) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"path": "/x", "src": "/y", "state": "link"},
+        {"path": "/x", "state": "link"},
+        {"path": "/x", "state": "hard"},
+        {"path": "/x"},  # the builtin's state: file, or whatever is there
+        {**DIRECTORY, "recurse": True},
+        {**DIRECTORY, "mode": "u=rwx"},
+        {**TOUCH, "modification_time": "now"},
+        {"path": "/x", "state": "touch"},
+        {**DIRECTORY, "modification_time": "preserve"},
+        {"state": "directory"},  # no path
+    ],
+)
+def test_file_arguments_the_fast_path_leaves_to_the_builtin(args: dict) -> None:
+    assert not file_comparable(args)
+
+
+def test_file_arguments_the_fast_path_judges() -> None:
+    assert file_comparable(DIRECTORY)
+    assert file_comparable(TOUCH)
+    assert file_comparable({"path": "/x", "state": "absent"})
+
+
+def test_the_path_probe_quotes_the_path() -> None:
+    quoted = "'/etc/a b;rm -rf /'"
+    stat = f"stat -L -c '%F|%U|%G|%a' -- {quoted}"
+    assert file_probe_command("/etc/a b;rm -rf /") == (
+        f"if [ -e {quoted} ] || [ -L {quoted} ]; then {stat}; else echo absent; fi"
+    )
+
+
+# flaskstack.stack.apt
+
+
+def test_packages_named_plainly_are_checked() -> None:
+    assert apt_names({"name": "nginx"}) == ["nginx"]
+    args = {
+        "name": ["nginx", "uwsgi-plugin-python3", "libc6:amd64"],
+        "state": "present",
+        "update_cache": True,
+    }
+    assert apt_names({**args, "cache_valid_time": 86400}) == ["nginx", "uwsgi-plugin-python3", "libc6:amd64"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"name": ["nginx=1.22.1-9"]},
+        {"name": ["nginx*"]},
+        {"name": ["/tmp/x.deb"]},
+        {"deb": "https://example.org/x.deb"},
+        {"name": ["nginx"], "state": "latest"},
+        {"name": ["nginx"], "state": "absent"},
+        {"name": ["nginx"], "install_recommends": False},
+        {"name": []},
+        {"name": ["Nginx"]},
+    ],
+)
+def test_apt_arguments_the_fast_path_leaves_to_the_builtin(args: dict) -> None:
+    assert apt_names(args) is None
+
+
+def test_dpkg_is_asked_once_with_quoted_names() -> None:
+    assert apt_probe_command(["nginx", "a;b"]) == (
+        "dpkg-query -W -f='${binary:Package} ${db:Status-Abbrev}\\n' -- nginx 'a;b'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rc", "stdout", "missing"),
+    [
+        (0, "nginx ii \nlibc6:amd64 ii \n", []),
+        (0, "nginx ii \nlibc6:amd64 rc \n", ["libc6"]),  # removed, its configuration kept
+        (0, "nginx iU \nlibc6:amd64 ii \n", ["nginx"]),  # unpacked, not configured
+        (0, "nginx ii \n", ["libc6"]),
+        (1, "nginx ii \n", ["unknown to dpkg"]),  # dpkg-query: no packages found matching ...
+    ],
+)
+def test_packages_not_installed_are_named(rc: int, stdout: str, missing: list[str]) -> None:
+    assert apt_missing(["nginx", "libc6"], rc, stdout) == missing
+
+
+def test_paths_and_packages_that_are_right_cost_one_command_each(tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir(mode=0o755)
+    (tmp_path / "dir").chmod(0o755)
+    (tmp_path / "trigger").write_text("")
+    (tmp_path / "trigger").chmod(0o644)
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    report = run_play(tmp_path, play="paths.yml", dir_mode="0755")
+    assert report["directory"] is False
+    assert report["absent"] is False
+    assert report["touch"] is False
+    assert report["installed"] is False
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir() if p.name != "report.json"} == before
+    for task, word in (
+        ("Directory", "stat"),
+        ("Absent", "stat"),
+        ("Touch", "stat"),
+        ("Installed packages", "dpkg-query"),
+    ):
+        commands = commands_of_task(report["log"], task)
+        assert len(commands) == 1, commands
+        assert word in commands[0]
+    # A package dpkg does not know goes to ansible.builtin.apt, which runs its module.
+    unknown = commands_of_task(report["log"], "A package dpkg does not know")
+    assert "dpkg-query" in unknown[0]
+    assert len(unknown) > 1, unknown
+    assert report["unknown"]
+
+
+def test_paths_that_differ_are_changed_by_the_builtin(tmp_path: Path) -> None:
+    (tmp_path / "gone").write_text("x")
+    report = run_play(tmp_path, play="paths.yml", dir_mode="0750")
+    assert report["directory"] is True
+    assert report["absent"] is True
+    assert report["touch"] is True
+    assert oct((tmp_path / "dir").stat().st_mode & 0o777) == "0o750"
+    assert not (tmp_path / "gone").exists()
+    assert (tmp_path / "trigger").is_file()
