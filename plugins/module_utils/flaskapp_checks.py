@@ -11,6 +11,7 @@ collection's filter (plugins/filter/flaskapp.py).
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from typing import Any
@@ -29,6 +30,16 @@ APP_NAME_RULE = (
     "digits, '_' or '-' (it names a Unix user and directories)"
 )
 MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*")
+# An application factory call: module:function(ARGUMENTS), the arguments Python literals.
+FACTORY = re.compile(
+    r"(?P<module>[A-Za-z_][A-Za-z0-9_.]*):(?P<function>[A-Za-z_][A-Za-z0-9_]*)\((?P<args>.*)\)", re.S
+)
+MODULE_RULE = "module:attribute or module:factory(...), such as shop.wsgi:application or flaskr:create_app()"
+# A package pinned to one version, as pip reads it: name, optional extras, ==version.
+PACKAGE_SPEC = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?==[A-Za-z0-9.!+_-]+")
+INDEX_URL = re.compile(r"https?://[^\s'\"]+")
+ARTIFACT = re.compile(r".+\.(whl|tar\.gz|zip)")
+INSTALLS = ("auto", "requirements", "project", "uv")
 PREFIX = re.compile(r"/(?:[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*/?)?")
 ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BASE_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
@@ -45,6 +56,7 @@ RESERVED_UWSGI = (
     "virtualenv",
     "pythonpath",
     "module",
+    "wsgi-file",
     "mount",
     "manage-script-name",
     "lazy-apps",
@@ -65,7 +77,65 @@ def check_not_negative(where: str, value: Any) -> list[str]:
     return check_positive(where, value, minimum=0)
 
 
+def factory_arguments_problem(arguments: str) -> str | None:
+    """Why ARGUMENTS (the text between a factory's parentheses) are refused; None if they are
+    Python literals, positional or by keyword, which the WSGI file can pass on as written."""
+    try:
+        call = ast.parse(f"f({arguments})", mode="eval").body
+    except SyntaxError:
+        return "its arguments do not parse as Python"
+    values = [*call.args, *(keyword.value for keyword in call.keywords)]
+    if any(keyword.arg is None for keyword in call.keywords) or any(
+        isinstance(v, ast.Starred) for v in values
+    ):
+        return "its arguments are literals, not *args or **kwargs"
+    for value in values:
+        try:
+            ast.literal_eval(value)
+        except ValueError:
+            return "its arguments must be literals (strings, numbers, True, None, lists, dicts)"
+    return None
+
+
+def check_module(where: str, value: Any) -> list[str]:
+    """A WSGI callable, module:attribute, or an application factory call, module:function(...)."""
+    if isinstance(value, str) and not MODULE.fullmatch(value):
+        factory = FACTORY.fullmatch(value)
+        if factory:
+            why = factory_arguments_problem(factory["args"])
+            return [problem(where, value, f"{MODULE_RULE}: {why}")] if why else []
+    return nginx.check_token(where, value, MODULE, MODULE_RULE)
+
+
 def check_source(where: str, source: dict[str, Any], version: str) -> list[str]:
+    if source.get("type") == "wheel":
+        path = version or source.get("path")
+        spot = "flaskapp_version" if version else f"{where}.path"
+        if (
+            not isinstance(path, str)
+            or not os.path.isabs(path)
+            or not ARTIFACT.fullmatch(os.path.basename(path))
+        ):
+            return [
+                problem(
+                    spot,
+                    path,
+                    "must be the absolute path on the controller of a wheel (.whl) or sdist (.tar.gz, .zip)",
+                )
+            ]
+        if not os.path.isfile(path):
+            return [problem(spot, path, "no such file on the controller (build it first: python -m build)")]
+        return []
+    if source.get("type") == "package":
+        spec = version or source.get("spec")
+        spot = "flaskapp_version" if version else f"{where}.spec"
+        found = nginx.check_token(
+            spot, spec, PACKAGE_SPEC, "a package pinned to one version, such as flaskr==1.0.0"
+        )
+        for key in ("index_url", "extra_index_url"):
+            if source.get(key) is not None:
+                found += nginx.check_token(f"{where}.{key}", source[key], INDEX_URL, "an http(s) URL")
+        return found
     if source.get("type") == "dir":
         path = version or source.get("path")
         spot = "flaskapp_version" if version else f"{where}.path"
@@ -95,6 +165,62 @@ def check_source(where: str, source: dict[str, Any], version: str) -> list[str]:
     return found
 
 
+def install_problems(app: dict[str, Any], where: str) -> list[str]:
+    """How the release's virtualenv is filled: from a wheel or package source, only the artifact."""
+    install = app.get("install", "auto")
+    if install not in INSTALLS:
+        return [problem(f"{where}.install", install, f"one of {', '.join(INSTALLS)}")]
+    found = []
+    artifact = (app.get("source") or {}).get("type") in ("wheel", "package")
+    if artifact and install != "auto":
+        found.append(
+            problem(
+                f"{where}.install",
+                install,
+                "a wheel or package source installs that artifact: leave install at auto",
+            )
+        )
+    if app.get("constraints") is not None:
+        found += check_relative(f"{where}.constraints", app["constraints"])
+    return found
+
+
+def shared_problems(app: dict[str, Any], where: str) -> list[str]:
+    """Shared paths stay inside the release; shared files inside a shared path."""
+    found = []
+    shared = app.get("shared") or []
+    for index, path in enumerate(shared):
+        at = f"{where}.shared[{index}]"
+        found += check_relative(at, path)
+        if isinstance(path, str) and (path.strip("/") in ("", ".", "venv") or path in RESERVED_SHARED):
+            found.append(
+                problem(at, path, "names a path of the release that the role makes: share a path inside it")
+            )
+    found += check_duplicates(
+        [(f"{where}.shared[{i}]", p) for i, p in enumerate(shared)], "shared path", "list it once"
+    )
+    dirs = [p.strip("/") for p in shared if isinstance(p, str)]
+    for index, item in enumerate(app.get("shared_files") or []):
+        at = f"{where}.shared_files[{index}]"
+        path = item.get("path")
+        found += check_relative(f"{at}.path", path)
+        if isinstance(path, str) and not any(path.startswith(d + "/") for d in dirs):
+            found.append(
+                problem(
+                    f"{at}.path",
+                    path,
+                    f"must lie inside one of the app's shared paths ({', '.join(dirs) or 'none'})",
+                )
+            )
+        if not isinstance(item.get("content"), str):
+            found.append(problem(f"{at}.content", "(hidden)", "the content of the file, a string"))
+    return found
+
+
+# Paths of a release that the role itself writes.
+RESERVED_SHARED = (".flaskstack-release",)
+
+
 def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int | None = None) -> list[str]:
     """Problems of one app that need no other app to judge."""
     found = []
@@ -104,13 +230,13 @@ def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int |
     if app.get("state", "present") == "absent":
         return found
     found += check_source(f"{where}.source", app.get("source") or {}, version)
-    found += nginx.check_token(
-        f"{where}.module", app.get("module"), MODULE, "module:attribute, such as shop.wsgi:application"
-    )
+    found += check_module(f"{where}.module", app.get("module"))
     for key, default in (("pythonpath", "."), ("requirements", "requirements.txt")):
         value = app.get(key, default)
         if value != ".":
             found += check_relative(f"{where}.{key}", value)
+    found += install_problems(app, where)
+    found += shared_problems(app, where)
     names = app.get("server_names") or []
     if not names:
         found.append(problem(f"{where}.server_names", names, "an app needs at least one server name"))
@@ -190,7 +316,14 @@ def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int |
 def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
     """Problems of the main entry point's variables, with nginx_sites and uwsgi_vassals of the host."""
     found = []
-    for name in ("flaskapp_base_dir", "flaskapp_env_dir", "flaskapp_python", "flaskapp_run_dir"):
+    paths = (
+        "flaskapp_base_dir",
+        "flaskapp_env_dir",
+        "flaskapp_python",
+        "flaskapp_run_dir",
+        "flaskapp_uv_dir",
+    )
+    for name in paths:
         found += uwsgi.check_absolute(name, settings[name])
     found += nginx.check_token(
         "flaskapp_web_group", settings["flaskapp_web_group"], nginx.USER, "a Unix group name"

@@ -10,6 +10,9 @@ import pytest
 from ansible_collections.flaskstack.stack.plugins.module_utils import flaskapp_checks as flaskapp
 
 APP_DIR = str(Path(__file__).resolve().parents[2] / "app")
+# An empty file with a wheel's name: the checks only look for the file.
+WHEEL = str(Path(__file__).resolve().parent / "data" / "flaskr-1.0.0-py3-none-any.whl")
+MODULE_RULE = flaskapp.MODULE_RULE
 NAME_RULE = (
     "a lower-case letter, then up to 30 lower-case letters, digits, '_' or '-' "
     "(it names a Unix user and directories)"
@@ -106,6 +109,37 @@ def test_check_not_negative() -> None:
             "v 2",
             ["flaskapp_version = 'v 2': must be non-empty, without spaces, and must not start with '-'"],
         ),
+        (
+            {"type": "wheel", "path": "/nonexistent/flaskr-1.0.0-py3-none-any.whl"},
+            "",
+            [
+                "s.path = '/nonexistent/flaskr-1.0.0-py3-none-any.whl': no such file on the controller "
+                "(build it first: python -m build)"
+            ],
+        ),
+        (
+            {"type": "wheel", "path": APP_DIR},
+            "",
+            [
+                f"s.path = {APP_DIR!r}: must be the absolute path on the controller of a wheel (.whl) or "
+                "sdist (.tar.gz, .zip)"
+            ],
+        ),
+        (
+            {"type": "package", "spec": "flaskr"},
+            "",
+            ["s.spec = 'flaskr': allowed: a package pinned to one version, such as flaskr==1.0.0"],
+        ),
+        (
+            {"type": "package", "spec": "flaskr>=1"},
+            "",
+            ["s.spec = 'flaskr>=1': allowed: a package pinned to one version, such as flaskr==1.0.0"],
+        ),
+        (
+            {"type": "package", "spec": "flaskr==1.0", "index_url": "ftp://x"},
+            "",
+            ["s.index_url = 'ftp://x': allowed: an http(s) URL"],
+        ),
     ],
 )
 def test_check_source_refuses(source: dict[str, Any], version: str, expected: list[str]) -> None:
@@ -119,6 +153,18 @@ def test_check_source_refuses(source: dict[str, Any], version: str, expected: li
         ({"type": "dir", "path": "/nonexistent"}, APP_DIR),
         ({"type": "git", "repo": "https://git.example.com/a.git"}, ""),
         ({"type": "git", "repo": "git@example.com:a.git", "version": "v1"}, "1a2b3c"),
+        ({"type": "wheel", "path": WHEEL}, ""),
+        ({"type": "wheel", "path": "/nonexistent/x.whl"}, WHEEL),
+        ({"type": "package", "spec": "flaskr==1.0.0"}, ""),
+        (
+            {
+                "type": "package",
+                "spec": "flaskr[redis]==1.0.0",
+                "extra_index_url": "https://pypi.example.com/simple",
+            },
+            "",
+        ),
+        ({"type": "package", "spec": "flaskr==1.0.0"}, "flaskr==1.1.0"),
     ],
 )
 def test_check_source_accepts(source: dict[str, Any], version: str) -> None:
@@ -130,7 +176,73 @@ def test_check_source_accepts(source: dict[str, Any], version: str) -> None:
     [
         ({"name": "Shop"}, [f"a.name = 'Shop': {NAME_RULE}"]),
         ({"user": "a" * 40}, [f"a.user = {'a' * 40!r}: {NAME_RULE}"]),
-        ({"module": "shop"}, ["a.module = 'shop': allowed: module:attribute, such as shop.wsgi:application"]),
+        ({"module": "shop"}, [f"a.module = 'shop': allowed: {MODULE_RULE}"]),
+        ({"module": "flaskr:create_app("}, [f"a.module = 'flaskr:create_app(': allowed: {MODULE_RULE}"]),
+        ({"module": "flaskr.create_app()"}, [f"a.module = 'flaskr.create_app()': allowed: {MODULE_RULE}"]),
+        (
+            {"module": "flaskr:create_app(os.environ)"},
+            [
+                f"a.module = 'flaskr:create_app(os.environ)': {MODULE_RULE}: its arguments must be literals "
+                "(strings, numbers, True, None, lists, dicts)"
+            ],
+        ),
+        (
+            {"module": "flaskr:create_app(__import__('os').system('id'))"},
+            [
+                "a.module = \"flaskr:create_app(__import__('os').system('id'))\": "
+                f"{MODULE_RULE}: its arguments must be literals (strings, numbers, True, None, lists, dicts)"
+            ],
+        ),
+        (
+            {"module": "flaskr:create_app(**cfg)"},
+            [
+                f"a.module = 'flaskr:create_app(**cfg)': {MODULE_RULE}: "
+                "its arguments are literals, not *args or **kwargs"
+            ],
+        ),
+        (
+            {"module": "flaskr:create_app(1,,)"},
+            [f"a.module = 'flaskr:create_app(1,,)': {MODULE_RULE}: its arguments do not parse as Python"],
+        ),
+        ({"install": "pipenv"}, ["a.install = 'pipenv': one of auto, requirements, project, uv"]),
+        (
+            {"constraints": "../c.txt"},
+            ["a.constraints = '../c.txt': must be a path relative to the release, without '..'"],
+        ),
+        (
+            {"source": {"type": "package", "spec": "flaskr==1.0.0"}, "install": "project"},
+            [
+                "a.install = 'project': a wheel or package source installs that artifact: "
+                "leave install at auto"
+            ],
+        ),
+        (
+            {"shared": ["/var/lib/x"]},
+            ["a.shared[0] = '/var/lib/x': must be a path relative to the release, without '..'"],
+        ),
+        (
+            {"shared": ["instance/../../x"]},
+            ["a.shared[0] = 'instance/../../x': must be a path relative to the release, without '..'"],
+        ),
+        (
+            {"shared": ["venv"]},
+            ["a.shared[0] = 'venv': names a path of the release that the role makes: share a path inside it"],
+        ),
+        (
+            {"shared": ["instance", "instance"]},
+            ["a.shared[1] = 'instance': shared path already used by a.shared[0]; list it once"],
+        ),
+        (
+            {"shared": ["instance"], "shared_files": [{"path": "config.py", "content": "X = 1"}]},
+            [
+                "a.shared_files[0].path = 'config.py': must lie inside one of the app's shared paths "
+                "(instance)"
+            ],
+        ),
+        (
+            {"shared": ["instance"], "shared_files": [{"path": "instance/config.py", "content": 1}]},
+            ["a.shared_files[0].content = '(hidden)': the content of the file, a string"],
+        ),
         (
             {"pythonpath": "../x"},
             ["a.pythonpath = '../x': must be a path relative to the release, without '..'"],
@@ -217,6 +329,15 @@ def test_app_problems_refuses(changes: dict[str, Any], expected: list[str]) -> N
 
 def test_app_problems_accepts() -> None:
     assert flaskapp.app_problems(SHOP, "a", "", 4096) == []
+    flaskr = {
+        "module": "flaskr:create_app({'TESTING': False}, name='x')",
+        "install": "project",
+        "constraints": "constraints.txt",
+        "shared": ["instance", "venv/var/flaskr-instance"],
+        "shared_files": [{"path": "instance/config.py", "content": "SECRET_KEY = 'k'\n"}],
+    }
+    assert flaskapp.app_problems({**SHOP, **flaskr}, "a", "", 4096) == []
+    assert flaskapp.app_problems({**SHOP, "module": "flaskr:create_app()"}, "a", "", 4096) == []
     assert flaskapp.app_problems(BLOG, "a", "v2", 4096) == []
     assert flaskapp.app_problems(ADMIN, "a", "", 4096) == []
 

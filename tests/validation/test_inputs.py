@@ -253,6 +253,15 @@ CASES = [
     ("relative-vassals-dir", "uwsgi_vassals_dir", "etc/uwsgi", "uwsgi_vassals_dir"),
     ("alias-slash", "nginx_sites[0].locations[0].alias", "/srv/www", "nginx_sites[0].locations[0].alias"),
     ("pythonpath-escape", "flaskapp_apps[0].pythonpath", "../other", "flaskapp_apps[0].pythonpath"),
+    ("shared-escape", "flaskapp_apps[0].shared", ["instance/../../etc"], "flaskapp_apps[0].shared[0]"),
+    ("factory-shape", "flaskapp_apps[0].module", "flaskr.create_app()", "flaskapp_apps[0].module"),
+    ("factory-code", "flaskapp_apps[0].module", "flaskr:create_app(open('/etc/shadow'))", "must be literals"),
+    (
+        "missing-wheel",
+        "flaskapp_apps[0].source",
+        {"type": "wheel", "path": "/nonexistent/flaskr-1.0.0-py3-none-any.whl"},
+        "no such file on the controller",
+    ),
     ("static-url", "flaskapp_apps[0].static[0].url", "static", "flaskapp_apps[0].static[0].url"),
     # Counts.
     (
