@@ -10,7 +10,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
-SCENARIOS ?= default nginx uwsgi flaskapp faults deploy
+SCENARIOS ?= default nginx uwsgi flaskapp faults deploy apps
 
 .PHONY: help venv deps docker images demo demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
 
@@ -71,7 +71,7 @@ collection: venv ## Build the collection tarball build/flaskstack-stack-VERSION.
 collection-test: venv ## Install the collection built from the checkout by itself: ansible-doc of its roles, flaskstack.stack.site parses (no container)
 	pytest -q tests/collection
 
-molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy (SCENARIOS="default nginx" for some)
+molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy, apps (SCENARIOS="default nginx" for some)
 	export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm) \
 	       FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie); \
 	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \

@@ -148,3 +148,17 @@ def uwsgi_get(
     arguments = " ".join(shlex.quote(argument) for argument in (UWSGI_CLIENT, socket_path, path, host_header))
     command = f"{runner}python3 -c {arguments}"
     return parse_response(host.run(command))
+
+
+# What a step of a side effect under load recorded (molecule/deploy/tasks/step.yml, used by
+# the deploy and apps scenarios): the playbook's exit code and output, and the load's totals.
+def step(host: Any, name: str) -> dict:
+    return json.loads(host.file(f"/root/steps/{name}.json").content_string)
+
+
+def load(host: Any, name: str) -> dict:
+    return json.loads(host.file(f"/root/load/{name}.json").content_string)
+
+
+def output(host: Any, name: str) -> str:
+    return "\n".join(step(host, name)["output"])

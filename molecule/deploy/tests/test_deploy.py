@@ -12,21 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from testlib import docker_hosts, http_get
+from testlib import docker_hosts, http_get, load, output, step
 
 testinfra_hosts = docker_hosts("app")
-
-
-def step(host, name: str) -> dict:
-    return json.loads(host.file(f"/root/steps/{name}.json").content_string)
-
-
-def load(host, name: str) -> dict:
-    return json.loads(host.file(f"/root/load/{name}.json").content_string)
-
-
-def output(host, name: str) -> str:
-    return "\n".join(step(host, name)["output"])
 
 
 def playbook_seconds(host, name: str) -> float:
