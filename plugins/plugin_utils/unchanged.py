@@ -46,6 +46,20 @@ def probe_command(dest: str) -> str:
     return f"stat -L -c '%F|%U|%G|%a' -- {quoted} && sha1sum -- {quoted}"
 
 
+def attribute_differences(args: Mapping[str, Any], owner: str, group: str, mode: str) -> list[str]:
+    """Which of the owner, group and mode that ARGS set differ from those `stat` printed
+    (those ARGS do not set are not compared, as the builtin would not change them either)."""
+    found = []
+    if args.get("owner") is not None and str(args["owner"]) != owner:
+        found.append("owner")
+    if args.get("group") is not None and str(args["group"]) != group:
+        found.append("group")
+    wanted = wanted_mode(args.get("mode"))
+    if wanted is not None and (not mode.isdigit() or int(mode, 8) != wanted):
+        found.append("mode")
+    return found
+
+
 def differences(args: Mapping[str, Any], content: bytes, rc: int, stdout: str) -> list[str]:
     """What keeps the host's file (PROBE output) from being what ARGS and CONTENT describe.
 
@@ -62,14 +76,7 @@ def differences(args: Mapping[str, Any], content: bytes, rc: int, stdout: str) -
         found.append(f"a {kind}, not a regular file")
     if lines[1].split()[0] != hashlib.sha1(content).hexdigest():
         found.append("content")
-    if args.get("owner") is not None and str(args["owner"]) != owner:
-        found.append("owner")
-    if args.get("group") is not None and str(args["group"]) != group:
-        found.append("group")
-    wanted = wanted_mode(args.get("mode"))
-    if wanted is not None and (not mode.isdigit() or int(mode, 8) != wanted):
-        found.append("mode")
-    return found
+    return found + attribute_differences(args, owner, group, mode)
 
 
 def comparable(args: Mapping[str, Any]) -> bool:
@@ -132,14 +139,7 @@ def file_differences(args: Mapping[str, Any], rc: int, stdout: str) -> list[str]
     kind, owner, group, mode = [*text.split("|"), "", "", ""][:4]
     wanted_kind = ("directory",) if state == "directory" else ("regular file", "regular empty file")
     found = [] if kind in wanted_kind else [f"a {kind}, not a {wanted_kind[0]}"]
-    if args.get("owner") is not None and str(args["owner"]) != owner:
-        found.append("owner")
-    if args.get("group") is not None and str(args["group"]) != group:
-        found.append("group")
-    wanted = wanted_mode(args.get("mode"))
-    if wanted is not None and (not mode.isdigit() or int(mode, 8) != wanted):
-        found.append("mode")
-    return found
+    return found + attribute_differences(args, owner, group, mode)
 
 
 # flaskstack.stack.apt: packages named plainly (no version, wildcard, .deb or URL).
