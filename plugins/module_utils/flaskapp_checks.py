@@ -185,21 +185,102 @@ def install_problems(app: dict[str, Any], where: str) -> list[str]:
     return found
 
 
+def shared_links(app: dict[str, Any]) -> list[dict[str, str]]:
+    """The app's shared paths as {path: where each release links it, name: its directory
+    under shared/}. An entry is a path (its own name) or {path, name}: two paths with one
+    name share one directory, such as Flask's instance folder of a source tree (`instance`)
+    and of an installed package (`venv/var/APP-instance`)."""
+    links = []
+    for entry in app.get("shared") or []:
+        if isinstance(entry, dict):
+            path = entry.get("path")
+            name = entry.get("name", path)
+        else:
+            path = name = entry
+        if isinstance(path, str) and isinstance(name, str):
+            links.append({"path": path.strip("/"), "name": name.strip("/")})
+    return links
+
+
+def shared_files(app: dict[str, Any]) -> list[dict[str, Any]]:
+    """The app's shared files, each with `dest`, its path under shared/ (through the shared
+    path that holds it), beside its `path` and `content`."""
+    files = []
+    for item in app.get("shared_files") or []:
+        path = item.get("path") if isinstance(item, dict) else None
+        for link in shared_links(app):
+            if isinstance(path, str) and path.startswith(link["path"] + "/"):
+                files.append({**item, "dest": link["name"] + path[len(link["path"]) :]})
+                break
+    return files
+
+
+def shared_layout(app: dict[str, Any]) -> dict[str, Any]:
+    """What the role makes of an app's shared paths: the links of a release, the directories
+    under shared/ (each once, in order) and the files written into them."""
+    links = shared_links(app)
+    return {
+        "links": links,
+        "dirs": list(dict.fromkeys(link["name"] for link in links)),
+        "files": shared_files(app),
+    }
+
+
+def check_nested(values: list[tuple[str, str]], what: str) -> list[str]:
+    """VALUES are (where, path) pairs: report a path that lies inside another one."""
+    return [
+        problem(where, path, f"lies inside {what} {other!r} of {other_where}: share one or the other")
+        for where, path in values
+        for other_where, other in values
+        if path.startswith(other + "/")
+    ]
+
+
 def shared_problems(app: dict[str, Any], where: str) -> list[str]:
-    """Shared paths stay inside the release; shared files inside a shared path."""
+    """Shared paths stay inside the release, their directories inside shared/; shared files
+    lie inside a shared path."""
     found = []
-    shared = app.get("shared") or []
-    for index, path in enumerate(shared):
+    paths, names = [], []
+    for index, entry in enumerate(app.get("shared") or []):
         at = f"{where}.shared[{index}]"
-        found += check_relative(at, path)
-        if isinstance(path, str) and (path.strip("/") in ("", ".", "venv") or path in RESERVED_SHARED):
-            found.append(
-                problem(at, path, "names a path of the release that the role makes: share a path inside it")
+        if isinstance(entry, dict):
+            unknown = sorted(set(entry) - {"path", "name"})
+            if unknown:
+                found.append(problem(at, entry, f"knows only path and name, not {', '.join(unknown)}"))
+            path, name = entry.get("path"), entry.get("name", entry.get("path"))
+            path_at, name_at = f"{at}.path", f"{at}.name"
+        else:
+            path = name = entry
+            path_at = name_at = at
+        problems = check_relative(path_at, path)
+        if not problems and (path.strip("/") in ("", ".", "venv") or path in RESERVED_SHARED):
+            problems.append(
+                problem(
+                    path_at, path, "names a path of the release that the role makes: share a path inside it"
+                )
             )
-    found += check_duplicates(
-        [(f"{where}.shared[{i}]", p) for i, p in enumerate(shared)], "shared path", "list it once"
-    )
-    dirs = [p.strip("/") for p in shared if isinstance(p, str)]
+        if name is not path:
+            problems += check_relative(name_at, name)
+            if not problems and name.strip("/") in ("", "."):
+                problems.append(problem(name_at, name, "names a directory inside the app's shared/"))
+        found += problems
+        if not problems:
+            paths.append((path_at, path.strip("/")))
+            names.append((name_at, name.strip("/")))
+    found += check_duplicates(paths, "shared path", "list it once")
+    found += check_nested(paths, "shared path")
+    # Directories nested under shared/, unless already reported as nested paths.
+    for (name_at, name), (_, path) in zip(names, paths, strict=True):
+        for (other_at, other), (_, other_path) in zip(names, paths, strict=True):
+            if name.startswith(other + "/") and not path.startswith(other_path + "/"):
+                found.append(
+                    problem(
+                        name_at,
+                        name,
+                        f"lies inside the shared directory {other!r} of {other_at}: share one or the other",
+                    )
+                )
+    dirs = [path for _, path in paths]
     for index, item in enumerate(app.get("shared_files") or []):
         at = f"{where}.shared_files[{index}]"
         path = item.get("path")

@@ -240,6 +240,36 @@ def test_check_source_accepts(source: dict[str, Any], version: str) -> None:
             ],
         ),
         (
+            {"shared": ["instance", "instance/uploads"]},
+            [
+                "a.shared[1] = 'instance/uploads': lies inside shared path 'instance' of a.shared[0]: "
+                "share one or the other"
+            ],
+        ),
+        (
+            {"shared": [{"path": "var/instance", "name": "../etc"}]},
+            ["a.shared[0].name = '../etc': must be a path relative to the release, without '..'"],
+        ),
+        (
+            {"shared": [{"path": "instance", "name": "."}]},
+            ["a.shared[0].name = '.': names a directory inside the app's shared/"],
+        ),
+        (
+            {"shared": [{"path": "a", "name": "data"}, {"path": "b", "name": "data/b"}]},
+            [
+                "a.shared[1].name = 'data/b': lies inside the shared directory 'data' of a.shared[0].name: "
+                "share one or the other"
+            ],
+        ),
+        (
+            {"shared": [{"path": "instance", "dir": "x"}]},
+            ["a.shared[0] = {'path': 'instance', 'dir': 'x'}: knows only path and name, not dir"],
+        ),
+        (
+            {"shared": [{"name": "instance"}]},
+            ["a.shared[0].path = None: must be a path relative to the release, without '..'"],
+        ),
+        (
             {"shared": ["instance"], "shared_files": [{"path": "instance/config.py", "content": 1}]},
             ["a.shared_files[0].content = '(hidden)': the content of the file, a string"],
         ),
@@ -333,7 +363,7 @@ def test_app_problems_accepts() -> None:
         "module": "flaskr:create_app({'TESTING': False}, name='x')",
         "install": "project",
         "constraints": "constraints.txt",
-        "shared": ["instance", "venv/var/flaskr-instance"],
+        "shared": ["instance", {"path": "venv/var/flaskr-instance", "name": "instance"}, "uploads/"],
         "shared_files": [{"path": "instance/config.py", "content": "SECRET_KEY = 'k'\n"}],
     }
     assert flaskapp.app_problems({**SHOP, **flaskr}, "a", "", 4096) == []
@@ -476,3 +506,30 @@ def test_flaskapp_problems_accepts_apps(flaskapp_settings: dict[str, Any]) -> No
         "flaskapp_rollback_release": "1a2b3c4d5e6f",
     }
     assert flaskapp.flaskapp_problems(settings) == []
+
+
+def test_shared_layout_links_paths_to_their_directories_and_places_the_files() -> None:
+    app = {
+        "shared": [
+            "instance",
+            {"path": "venv/var/flaskr-instance/", "name": "instance"},
+            {"path": "uploads"},
+        ],
+        "shared_files": [
+            {"path": "venv/var/flaskr-instance/config.py", "content": "A = 1"},
+            {"path": "instance/extra.cfg", "content": "B = 2"},
+        ],
+    }
+    assert flaskapp.shared_layout(app) == {
+        "links": [
+            {"path": "instance", "name": "instance"},
+            {"path": "venv/var/flaskr-instance", "name": "instance"},
+            {"path": "uploads", "name": "uploads"},
+        ],
+        "dirs": ["instance", "uploads"],
+        "files": [
+            {"path": "venv/var/flaskr-instance/config.py", "content": "A = 1", "dest": "instance/config.py"},
+            {"path": "instance/extra.cfg", "content": "B = 2", "dest": "instance/extra.cfg"},
+        ],
+    }
+    assert flaskapp.shared_layout({}) == {"links": [], "dirs": [], "files": []}

@@ -254,6 +254,12 @@ CASES = [
     ("alias-slash", "nginx_sites[0].locations[0].alias", "/srv/www", "nginx_sites[0].locations[0].alias"),
     ("pythonpath-escape", "flaskapp_apps[0].pythonpath", "../other", "flaskapp_apps[0].pythonpath"),
     ("shared-escape", "flaskapp_apps[0].shared", ["instance/../../etc"], "flaskapp_apps[0].shared[0]"),
+    (
+        "shared-name-escape",
+        "flaskapp_apps[0].shared",
+        [{"path": "instance", "name": "../../etc"}],
+        "flaskapp_apps[0].shared[0].name",
+    ),
     ("factory-shape", "flaskapp_apps[0].module", "flaskr.create_app()", "flaskapp_apps[0].module"),
     ("factory-code", "flaskapp_apps[0].module", "flaskr:create_app(open('/etc/shadow'))", "must be literals"),
     (
