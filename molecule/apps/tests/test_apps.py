@@ -1,5 +1,6 @@
-"""Apps in the shape of Flask's tutorial, from a directory and from a wheel: their data
-(users, posts, the instance config) outlives a deploy and a rollback made under load."""
+"""Apps in the shape of Flask's tutorial, from a source directory that moves to a wheel,
+from a private package index, and from a uv lock: their data (users, posts, the instance
+config) outlives every deploy and rollback, made under load."""
 
 from __future__ import annotations
 
@@ -12,13 +13,20 @@ from testlib import step as record
 
 testinfra_hosts = docker_hosts("app")
 
-APPS = ["flaskr", "wheelr"]
+APPS = ["flaskr", "pkgr", "uvr"]
 KEYS = {app: f"{app}-key-from-the-instance-config" for app in APPS}
-# Where Flask finds the instance folder: beside the package in the source tree, or in the
-# virtualenv for the installed wheel; both are links to the app's shared directory.
-INSTANCE = {"flaskr": "instance", "wheelr": "venv/var/flaskr-instance"}
-STEPS = ["flaskr-deploy-v2", "flaskr-rollback", "wheelr-deploy-v2", "wheelr-rollback"]
+# The deploy and the rollback of each app that changes version under load.
+STEPS = {"flaskr": ("flaskr-wheel-v2", "flaskr-rollback"), "pkgr": ("pkgr-deploy-v2", "pkgr-rollback")}
+# Where Flask looks for the instance folder: beside the package in a source tree, in the
+# virtualenv for an installed package. Both are links to the app's one shared directory.
+SOURCE_TREE, INSTALLED = "instance", "venv/var/flaskr-instance"
+POSTS = [("first", "ada"), ("second", "ada"), ("third", "ada")]
 TIMEOUT_MS = 5000
+SITE_PACKAGES = "venv/lib/python3.11/site-packages"
+
+
+def posts(host, path: str) -> list[tuple[str, str]]:
+    return [(p["title"], p["author"]) for p in json.loads(host.file(path).content_string)]
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -27,7 +35,7 @@ def test_a_user_registered_logged_in_and_wrote_posts(host, app):
     assert host.file(f"/root/steps/{app}-use.txt").content_string.split() == ["302"] * 5
 
 
-@pytest.mark.parametrize("name", STEPS)
+@pytest.mark.parametrize("name", [name for steps in STEPS.values() for name in steps])
 def test_each_deploy_and_rollback_succeeded_with_no_failed_request(host, name):
     assert record(host, name)["rc"] == 0, output(host, name)
     assert record(host, name)["load_outlasted_playbook"], name
@@ -39,53 +47,60 @@ def test_each_deploy_and_rollback_succeeded_with_no_failed_request(host, name):
     assert totals["max_ms"] < TIMEOUT_MS, totals
 
 
-@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("app", STEPS)
 def test_the_load_saw_the_new_version_then_the_old_one_again(host, app):
-    deployed = load(host, f"{app}-deploy-v2")["versions"]
+    deploy, rollback = STEPS[app]
+    deployed = load(host, deploy)["versions"]
     assert deployed.get("1.0.0", 0) > 0, deployed
     assert deployed.get("2.0.0", 0) > 0, deployed
-    rolled_back = load(host, f"{app}-rollback")["versions"]
+    rolled_back = load(host, rollback)["versions"]
     assert rolled_back.get("1.0.0", 0) > 0, rolled_back
     assert http_get(host, "/about", f"{app}.test").json()["version"] == "1.0.0"
 
 
+def test_flaskr_as_a_wheel_found_the_data_its_source_tree_wrote(host):
+    about = json.loads(host.file("/root/steps/flaskr-about-wheel.json").content_string)
+    assert about["version"] == "2.0.0"
+    # The wheel's package ran from the virtualenv, so Flask used the other path.
+    assert about["instance_path"].endswith(INSTALLED), about
+    assert posts(host, "/root/steps/flaskr-posts-wheel.json") == POSTS
+
+
 @pytest.mark.parametrize("app", APPS)
-def test_users_and_posts_outlived_the_deploy_and_the_rollback(host, app):
+def test_users_and_posts_outlived_the_deploys_and_the_rollbacks(host, app):
     assert host.file(f"/root/steps/{app}-login-after.txt").content_string.split() == ["302"]
     # Logged in with the cookie the login set: the page greets the user by name.
     assert "<span>ada</span>" in host.file(f"/root/steps/{app}-index-after.html").content_string
-    posts = json.loads(host.file(f"/root/steps/{app}-posts-after.json").content_string)
-    assert [(p["title"], p["author"]) for p in posts] == [
-        ("first", "ada"),
-        ("second", "ada"),
-        ("third", "ada"),
-    ]
+    assert posts(host, f"/root/steps/{app}-posts-after.json") == POSTS
 
 
-@pytest.mark.parametrize("app", APPS)
-def test_the_app_runs_with_the_key_of_its_instance_config(host, app):
+@pytest.mark.parametrize(
+    ("app", "instance"), [("flaskr", SOURCE_TREE), ("pkgr", INSTALLED), ("uvr", SOURCE_TREE)]
+)
+def test_the_app_runs_with_the_key_of_its_instance_config(host, app, instance):
     about = http_get(host, "/about", f"{app}.test").json()
     assert about["secret_key_sha256"] == hashlib.sha256(KEYS[app].encode()).hexdigest()
-    assert about["instance_path"].endswith(INSTANCE[app])
+    assert about["instance_path"].endswith(instance), about
 
 
 @pytest.mark.parametrize("app", APPS)
 def test_the_instance_folder_is_shared_and_only_the_app_writes_it(host, app):
-    shared = host.file(f"/srv/{app}/shared/{INSTANCE[app]}")
+    shared = host.file(f"/srv/{app}/shared/instance")
     assert shared.is_directory
     assert (shared.user, shared.group, shared.mode) == (app, app, 0o750)
-    config = host.file(f"/srv/{app}/shared/{INSTANCE[app]}/config.py")
+    config = host.file(f"/srv/{app}/shared/instance/config.py")
     assert (config.user, config.group, config.mode) == ("root", app, 0o640)
-    database = host.file(f"/srv/{app}/shared/{INSTANCE[app]}/flaskr.sqlite")
-    assert database.user == app
-    # Every release links the same directory; the release itself stays root's.
+    assert host.file(f"/srv/{app}/shared/instance/flaskr.sqlite").user == app
+    # Every release links both places Flask may look to the one directory; the release
+    # itself stays root's.
     for release in host.check_output(f"ls /srv/{app}/releases").split():
-        link = host.file(f"/srv/{app}/releases/{release}/{INSTANCE[app]}")
-        assert link.is_symlink, release
-        assert link.linked_to == f"/srv/{app}/shared/{INSTANCE[app]}", release
         assert host.file(f"/srv/{app}/releases/{release}").user == "root"
+        for path in (SOURCE_TREE, INSTALLED):
+            link = host.file(f"/srv/{app}/releases/{release}/{path}")
+            assert link.is_symlink, (release, path)
+            assert link.linked_to == f"/srv/{app}/shared/instance", (release, path)
     # The app user can write its instance folder and not its release.
-    assert host.run(f"runuser -u {app} -- touch /srv/{app}/shared/{INSTANCE[app]}/probe").rc == 0
+    assert host.run(f"runuser -u {app} -- touch /srv/{app}/shared/instance/probe").rc == 0
     assert host.run(f"runuser -u {app} -- touch /srv/{app}/current/probe").rc != 0
 
 
@@ -96,8 +111,35 @@ def test_the_factory_is_called_by_a_root_owned_wsgi_file(host):
     assert "wsgi-file = /srv/flaskr/wsgi.py" in host.file("/etc/uwsgi/vassals/flaskr.ini").content_string
 
 
-def test_the_wheel_release_holds_the_wheel_and_no_source(host):
-    release = host.file("/srv/wheelr/current").linked_to
-    files = host.check_output(f"ls {release}").split()
-    assert "flaskr-1.0.0-py3-none-any.whl" in files
-    assert "flaskr" not in files, "the package comes from the virtualenv"
+def test_flaskr_kept_both_its_source_release_and_its_wheel_release(host):
+    current = host.file("/srv/flaskr/current").linked_to
+    previous = host.file("/srv/flaskr/previous").linked_to
+    # Rolled back: the source tree is live, the wheel's release is the previous one.
+    assert "flaskr" in host.check_output(f"ls {current}").split()
+    assert "flaskr-2.0.0-py3-none-any.whl" in host.check_output(f"ls {previous}").split()
+    assert "flaskr" not in host.check_output(f"ls {previous}").split(), "the wheel's package is in the venv"
+
+
+def installed(host, app: str, dist: str) -> tuple[str, str]:
+    """The version of DIST in the live release of APP, and the tool that installed it."""
+    info = host.check_output(f"ls -d /srv/{app}/current/{SITE_PACKAGES}/{dist}-*.dist-info")
+    version = info.rsplit("/", 1)[1].removeprefix(f"{dist}-").removesuffix(".dist-info")
+    return version, host.file(f"{info}/INSTALLER").content_string.strip()
+
+
+def test_pkgr_came_from_the_private_index_as_an_sdist_pip_built(host):
+    assert installed(host, "pkgr", "flaskr") == ("1.0.0", "pip")
+    # The virtualenv, the link to the instance folder and the role's marker: no source.
+    files = sorted(host.check_output("ls -A /srv/pkgr/current/").split())
+    assert files == [".flaskstack-release", "instance", "venv"], files
+    # The index served the sdist (it holds no wheel of flaskr), which pip then built.
+    index_log = host.check_output("journalctl -u test-index --no-pager -o cat")
+    assert "GET /simple/flaskr/flaskr-1.0.0.tar.gz" in index_log, index_log[-2000:]
+
+
+def test_uvr_was_installed_by_uv_with_exactly_what_its_lock_pins(host):
+    assert installed(host, "uvr", "flask") == ("3.1.3", "uv")
+    assert installed(host, "uvr", "werkzeug") == ("3.1.9", "uv")
+    assert installed(host, "uvr", "flaskr") == ("1.0.0", "uv")
+    # uv came from the package index into its own virtualenv, apart from every app.
+    assert host.file("/opt/flaskstack/uv/bin/uv").is_file
