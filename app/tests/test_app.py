@@ -59,3 +59,31 @@ def test_wsgi_module_exposes_application() -> None:
 
 def test_unknown_route_is_404(client: FlaskClient) -> None:
     assert client.get("/nope").status_code == 404
+
+
+def test_index_names_the_host_that_answered(client: FlaskClient) -> None:
+    import socket
+
+    assert client.get("/").get_json()["host"] == socket.gethostname()
+
+
+@pytest.fixture
+def store(tmp_path) -> FlaskClient:  # noqa: ANN001
+    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data")}).test_client()
+
+
+def test_an_order_is_stored_once(store: FlaskClient) -> None:
+    first = store.post("/orders", json={"id": "a-1"})
+    assert first.status_code == 201
+    assert first.get_json()["stored"] == "now"
+    again = store.post("/orders", json={"id": "a-1"})
+    assert again.status_code == 409
+    assert again.get_json()["stored"] == "before"
+    assert store.post("/orders", json={"id": "a-2"}).status_code == 201
+    assert store.get("/orders").get_json()["ids"] == ["a-1", "a-2"]
+
+
+@pytest.mark.parametrize("body", [{}, {"id": ""}, {"id": 7}, {"id": "x" * 101}])
+def test_an_order_without_a_proper_id_is_refused(store: FlaskClient, body: dict) -> None:
+    assert store.post("/orders", json=body).status_code == 400
+    assert store.get("/orders").get_json()["ids"] == []
