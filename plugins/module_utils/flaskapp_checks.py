@@ -302,7 +302,9 @@ def shared_problems(app: dict[str, Any], where: str) -> list[str]:
 RESERVED_SHARED = (".flaskstack-release",)
 
 
-def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int | None = None) -> list[str]:
+def app_problems(
+    app: dict[str, Any], where: str, version: str, somaxconn: int | None = None, exposed_ok: bool = False
+) -> list[str]:
     """Problems of one app that need no other app to judge."""
     found = []
     for key in ("name", "user"):
@@ -381,7 +383,7 @@ def app_problems(app: dict[str, Any], where: str, version: str, somaxconn: int |
         "a URL path starting with '/'",
     )
     options = app.get("uwsgi_options") or {}
-    found += uwsgi.options_problems(options, f"{where}.uwsgi_options", somaxconn)
+    found += uwsgi.options_problems(options, f"{where}.uwsgi_options", somaxconn, exposed_ok)
     found += [
         problem(f"{where}.uwsgi_options.{key}", options[key], "is set by the flaskapp role; see its README")
         for key in RESERVED_UWSGI
@@ -454,6 +456,7 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
             f"flaskapp_apps[{index}]",
             version if app.get("name") in settings["flaskapp_only"] else "",
             int(settings["uwsgi_somaxconn"]),
+            settings.get("uwsgi_exposed_sockets") is True,
         )
 
     present = [(i, app) for i, app in enumerate(apps) if app.get("state", "present") == "present"]

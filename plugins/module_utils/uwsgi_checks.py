@@ -11,6 +11,7 @@ flaskapp_checks uses them too, to check each app's uWSGI options.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -39,6 +40,56 @@ COUNTS = (
 
 # Counts where 0 means "off" (max-requests 0: workers are not recycled by request count).
 ZERO_IS_OFF = ("max-requests",)
+# Options that make uWSGI listen. On TCP, anyone who reaches the uwsgi protocol can make
+# the server load code of their choice (and the stats server tells all): such a listener
+# binds a private address, never a wildcard or a public one, unless uwsgi_exposed_sockets.
+LISTENERS = (
+    "socket",
+    "uwsgi-socket",
+    "http-socket",
+    "http11-socket",
+    "https-socket",
+    "fastcgi-socket",
+    "scgi-socket",
+    "raw-socket",
+    "ssl-socket",
+    "shared-socket",
+    "http",
+    "https",
+    "stats",
+    "stats-server",
+    "emperor-stats",
+    "emperor-stats-server",
+)
+# Private addresses: RFC 1918, unique local (fc00::/7), loopback, link-local, and the
+# shared address space of carrier-grade NAT and overlay networks (100.64.0.0/10).
+SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
+EXPOSED_RULE = (
+    "a TCP listener binds a private address (10.0.0.5:3031, 127.0.0.1:3031) or a unix socket: "
+    "whoever reaches the uwsgi protocol can make the server run code. "
+    "Set uwsgi_exposed_sockets: true only behind a firewall"
+)
+
+
+def check_listener(where: str, value: Any, exposed_ok: bool = False) -> list[str]:
+    """A listening address: a unix socket (a path, or @abstract), or HOST:PORT where HOST is
+    a private IP address, unless EXPOSED_OK."""
+    if exposed_ok or not isinstance(value, str) or value.startswith(("/", "@", "%(")):
+        return []
+    address = value.split(",", 1)[0]  # https-socket = ADDR,CERT,KEY
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]")
+    if not port.isdigit():
+        return [problem(where, value, "a unix socket path, or HOST:PORT with a private HOST")]
+    if host in ("", "*", "0.0.0.0", "::"):
+        return [problem(where, value, f"listens on every address; {EXPOSED_RULE}")]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return [problem(where, value, f"names a host, which may resolve to a public address; {EXPOSED_RULE}")]
+    if not (ip.is_private or ip.is_loopback or ip.is_link_local or ip in SHARED_SPACE) or ip.is_unspecified:
+        return [problem(where, value, f"is a public address; {EXPOSED_RULE}")]
+    return []
 
 
 def check_text(where: str, value: Any) -> list[str]:
@@ -75,7 +126,9 @@ def check_absolute(where: str, value: Any) -> list[str]:
     return check_text(where, value)
 
 
-def options_problems(options: Any, where: str, somaxconn: int | None = None) -> list[str]:
+def options_problems(
+    options: Any, where: str, somaxconn: int | None = None, exposed_ok: bool = False
+) -> list[str]:
     """Problems of a dict of uWSGI options (a vassal's, the defaults, the emperor's)."""
     if not isinstance(options, dict):
         return [problem(where, options, "must be a dict of uWSGI options")]
@@ -97,6 +150,8 @@ def options_problems(options: Any, where: str, somaxconn: int | None = None) -> 
                 )
             else:
                 found += check_text(at, item)
+                if key in LISTENERS:
+                    found += check_listener(at, item, exposed_ok)
         if key in COUNTS:
             off = key in ZERO_IS_OFF
             found += [message for item in items for message in check_count(at, item, off)]
@@ -110,7 +165,10 @@ def options_problems(options: Any, where: str, somaxconn: int | None = None) -> 
 
 
 def vassal_problems(
-    vassal: dict[str, Any], where: str = "uwsgi_vassal", somaxconn: int | None = None
+    vassal: dict[str, Any],
+    where: str = "uwsgi_vassal",
+    somaxconn: int | None = None,
+    exposed_ok: bool = False,
 ) -> list[str]:
     """Problems of one vassal (an item of uwsgi_vassals, or the vassal entry point's)."""
     found = []
@@ -126,7 +184,7 @@ def vassal_problems(
             found.append(problem(f"{where}.{key}", vassal[key], "a Unix user or group name"))
     if vassal.get("env_file") is not None:
         found += check_absolute(f"{where}.env_file", vassal["env_file"])
-    found += options_problems(vassal.get("options") or {}, f"{where}.options", somaxconn)
+    found += options_problems(vassal.get("options") or {}, f"{where}.options", somaxconn, exposed_ok)
     return found
 
 
@@ -142,15 +200,18 @@ def uwsgi_problems(settings: dict[str, Any]) -> list[str]:
     for name in ("uwsgi_emperor_freq", "uwsgi_vassal_processes_per_core"):
         found += check_count(name, settings[name])
     found += check_count("uwsgi_somaxconn", settings["uwsgi_somaxconn"])
-    found += options_problems(settings["uwsgi_emperor_options"], "uwsgi_emperor_options")
+    exposed_ok = settings.get("uwsgi_exposed_sockets") is True
+    found += options_problems(settings["uwsgi_emperor_options"], "uwsgi_emperor_options", None, exposed_ok)
     somaxconn = settings["uwsgi_somaxconn"]
-    found += options_problems(settings["uwsgi_vassal_defaults"], "uwsgi_vassal_defaults", somaxconn)
+    found += options_problems(
+        settings["uwsgi_vassal_defaults"], "uwsgi_vassal_defaults", somaxconn, exposed_ok
+    )
     vassals = settings["uwsgi_vassals"]
     seen_names: dict[Any, str] = {}
     seen_sockets: dict[Any, str] = {}
     for index, vassal in enumerate(vassals):
         at = f"uwsgi_vassals[{index}]"
-        found += vassal_problems(vassal, at, somaxconn)
+        found += vassal_problems(vassal, at, somaxconn, exposed_ok)
         name = vassal.get("name")
         if name in seen_names:
             found.append(

@@ -88,6 +88,74 @@ def test_options_problems_accepts(uwsgi_defaults: dict[str, Any]) -> None:
     assert uwsgi.options_problems(uwsgi_defaults["uwsgi_vassal_defaults"], "o", 4096) == []
 
 
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (":3031", "listens on every address"),
+        ("0.0.0.0:3031", "listens on every address"),
+        ("[::]:3031", "listens on every address"),
+        ("*:3031", "listens on every address"),
+        ("app1.example.com:3031", "names a host, which may resolve to a public address"),
+        ("93.184.216.34:3031", "is a public address"),
+        ("[2606:4700::1111]:3031", "is a public address"),
+        ("8.8.8.8:3031", "is a public address"),
+    ],
+)
+def test_a_tcp_listener_on_an_exposed_address_is_refused(value: str, why: str) -> None:
+    for key in ("socket", "http-socket", "stats"):
+        assert uwsgi.options_problems({key: value}, "o") == [
+            f"o.{key} = {value!r}: {why}; {uwsgi.EXPOSED_RULE}"
+        ]
+    # A list repeats the option: each listener is checked.
+    assert len(uwsgi.options_problems({"socket": ["10.0.0.5:3031", value]}, "o")) == 1
+    # Asked for (behind a firewall): allowed.
+    assert uwsgi.options_problems({"socket": value}, "o", None, exposed_ok=True) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "/run/uwsgi/shop/socket",
+        "@shop",
+        "10.0.0.5:3031",
+        "172.20.0.3:3031",
+        "192.168.1.10:3031",
+        "127.0.0.1:9191",
+        "100.101.102.103:3031",
+        "[fd00::5]:3031",
+        "[::1]:3031",
+        "[fe80::1]:3031",
+    ],
+)
+def test_a_listener_on_a_private_address_or_a_unix_socket_is_accepted(value: str) -> None:
+    assert uwsgi.options_problems({"socket": value, "stats": value}, "o") == []
+
+
+def test_a_listener_without_a_port_is_refused() -> None:
+    assert uwsgi.options_problems({"http-socket": "10.0.0.5"}, "o") == [
+        "o.http-socket = '10.0.0.5': a unix socket path, or HOST:PORT with a private HOST"
+    ]
+
+
+def test_exposed_listeners_are_refused_wherever_uwsgi_reads_them(uwsgi_defaults: dict[str, Any]) -> None:
+    settings = {
+        **uwsgi_defaults,
+        "uwsgi_emperor_options": {"emperor-stats": ":9191"},
+        "uwsgi_vassal_defaults": {"stats": "0.0.0.0:9192"},
+        "uwsgi_vassals": [{"name": "a", "owner": "a", "options": {"http-socket": ":8000"}}],
+    }
+    where = [message.split(" = ")[0] for message in uwsgi.uwsgi_problems(settings)]
+    assert where == [
+        "uwsgi_emperor_options.emperor-stats",
+        "uwsgi_vassal_defaults.stats",
+        "uwsgi_vassals[0].options.http-socket",
+    ]
+    assert uwsgi.uwsgi_problems({**settings, "uwsgi_exposed_sockets": True}) == []
+    vassal = settings["uwsgi_vassals"][0]
+    assert len(uwsgi.vassal_problems(vassal, "v", 4096)) == 1
+    assert uwsgi.vassal_problems(vassal, "v", 4096, exposed_ok=True) == []
+
+
 def test_vassal_problems_refuses() -> None:
     vassal = {"name": ".x", "owner": "Root", "group": "a b", "env_file": "env", "options": {"threads": 0}}
     assert uwsgi.vassal_problems(vassal) == [

@@ -221,6 +221,19 @@ CASES = [
         {"name": "other", "options": {"socket": "/run/uwsgi/legacy/socket"}},
         "uwsgi_vassals[1].options.socket",
     ),
+    # A uwsgi protocol listener anyone can reach runs their code: private addresses only.
+    (
+        "exposed-vassal-socket",
+        "uwsgi_vassals[0].options.socket",
+        "0.0.0.0:3031",
+        "uwsgi_vassals[0].options.socket",
+    ),
+    (
+        "exposed-app-http-socket",
+        "flaskapp_apps[0].uwsgi_options.http-socket",
+        ":8000",
+        "flaskapp_apps[0].uwsgi_options.http-socket",
+    ),
     (
         "reserved-uwsgi-socket",
         "flaskapp_apps[0].uwsgi_options.socket",
