@@ -58,6 +58,21 @@ def test_the_load_saw_the_new_version_then_the_old_one_again(host, app):
     assert http_get(host, "/about", f"{app}.test").json()["version"] == "1.0.0"
 
 
+def test_a_version_the_index_lacks_stops_the_deploy_with_pips_error(host):
+    name = "pkgr-deploy-missing"
+    assert record(host, name)["rc"] != 0
+    text = output(host, name)
+    # The message names the app and the release, then pip's own words.
+    assert " of pkgr was not put live: installing it (artifact: " in text, text
+    assert "No matching distribution found for flaskr==9.9.9" in text, text
+    assert "stays live" in text, text
+    totals = load(host, name)
+    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
+    assert errors == dict.fromkeys(errors, 0), totals
+    assert totals["versions"] == {"1.0.0": totals["requests"]}, totals
+    assert http_get(host, "/about", "pkgr.test").json()["version"] == "1.0.0"
+
+
 def test_flaskr_as_a_wheel_found_the_data_its_source_tree_wrote(host):
     about = json.loads(host.file("/root/steps/flaskr-about-wheel.json").content_string)
     assert about["version"] == "2.0.0"
