@@ -58,6 +58,21 @@ def test_the_load_saw_the_new_version_then_the_old_one_again(host, app):
     assert http_get(host, "/about", f"{app}.test").json()["version"] == "1.0.0"
 
 
+def test_a_failing_hook_stops_the_deploy_with_its_output(host):
+    name = "flaskr-failing-hook"
+    assert record(host, name)["rc"] != 0
+    text = output(host, name)
+    assert (
+        " of flaskr was not put live: hook `flask --app flaskr migrate-that-does-not-exist` exited 2" in text
+    ), text
+    assert "No such command" in text, text
+    assert "stays live" in text, text
+    totals = load(host, name)
+    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
+    assert errors == dict.fromkeys(errors, 0), totals
+    assert totals["versions"] == {"1.0.0": totals["requests"]}, totals
+
+
 def test_a_version_the_index_lacks_stops_the_deploy_with_pips_error(host):
     name = "pkgr-deploy-missing"
     assert record(host, name)["rc"] != 0
@@ -106,9 +121,11 @@ def test_the_instance_folder_is_shared_and_only_the_app_writes_it(host, app):
     config = host.file(f"/srv/{app}/shared/instance/config.py")
     assert (config.user, config.group, config.mode) == ("root", app, 0o640)
     assert host.file(f"/srv/{app}/shared/instance/flaskr.sqlite").user == app
-    # Every release links both places Flask may look to the one directory; the release
-    # itself stays root's.
-    for release in host.check_output(f"ls /srv/{app}/releases").split():
+    # Every complete release (a deploy whose install failed leaves one without its marker)
+    # links both places Flask may look to the one directory; the release stays root's.
+    complete = host.check_output(f"ls /srv/{app}/releases/*/.flaskstack-release").split()
+    assert complete
+    for release in [path.split("/")[4] for path in complete]:
         assert host.file(f"/srv/{app}/releases/{release}").user == "root"
         for path in (SOURCE_TREE, INSTALLED):
             link = host.file(f"/srv/{app}/releases/{release}/{path}")
