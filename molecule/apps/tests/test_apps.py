@@ -25,6 +25,11 @@ TIMEOUT_MS = 5000
 SITE_PACKAGES = "venv/lib/python3.11/site-packages"
 
 
+def assert_no_failed_request(totals: dict) -> None:
+    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
+    assert errors == dict.fromkeys(errors, 0), totals
+
+
 def posts(host, path: str) -> list[tuple[str, str]]:
     return [(p["title"], p["author"]) for p in json.loads(host.file(path).content_string)]
 
@@ -42,8 +47,7 @@ def test_each_deploy_and_rollback_succeeded_with_no_failed_request(host, name):
     totals = load(host, name)
     print(name, totals)
     assert totals["requests"] >= 500, totals
-    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
-    assert errors == dict.fromkeys(errors, 0), totals
+    assert_no_failed_request(totals)
     assert totals["max_ms"] < TIMEOUT_MS, totals
 
 
@@ -58,33 +62,35 @@ def test_the_load_saw_the_new_version_then_the_old_one_again(host, app):
     assert http_get(host, "/about", f"{app}.test").json()["version"] == "1.0.0"
 
 
-def test_a_failing_hook_stops_the_deploy_with_its_output(host):
-    name = "flaskr-failing-hook"
+def assert_refused_while_v1_served(host, name: str, *phrases: str) -> None:
+    """The deploy of step NAME failed with PHRASES in its message, the live release said so,
+    and the load saw only 1.0.0, with no failed request."""
     assert record(host, name)["rc"] != 0
     text = output(host, name)
-    assert (
-        " of flaskr was not put live: hook `flask --app flaskr migrate-that-does-not-exist` exited 2" in text
-    ), text
-    assert "No such command" in text, text
-    assert "stays live" in text, text
+    for phrase in (*phrases, "stays live"):
+        assert phrase in text, (phrase, text)
     totals = load(host, name)
-    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
-    assert errors == dict.fromkeys(errors, 0), totals
+    assert_no_failed_request(totals)
     assert totals["versions"] == {"1.0.0": totals["requests"]}, totals
+
+
+def test_a_failing_hook_stops_the_deploy_with_its_output(host):
+    assert_refused_while_v1_served(
+        host,
+        "flaskr-failing-hook",
+        " of flaskr was not put live: hook `flask --app flaskr migrate-that-does-not-exist` exited 2",
+        "No such command",
+    )
 
 
 def test_a_version_the_index_lacks_stops_the_deploy_with_pips_error(host):
-    name = "pkgr-deploy-missing"
-    assert record(host, name)["rc"] != 0
-    text = output(host, name)
     # The message names the app and the release, then pip's own words.
-    assert " of pkgr was not put live: installing it (artifact: " in text, text
-    assert "No matching distribution found for flaskr==9.9.9" in text, text
-    assert "stays live" in text, text
-    totals = load(host, name)
-    errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
-    assert errors == dict.fromkeys(errors, 0), totals
-    assert totals["versions"] == {"1.0.0": totals["requests"]}, totals
+    assert_refused_while_v1_served(
+        host,
+        "pkgr-deploy-missing",
+        " of pkgr was not put live: installing it (artifact: ",
+        "No matching distribution found for flaskr==9.9.9",
+    )
     assert http_get(host, "/about", "pkgr.test").json()["version"] == "1.0.0"
 
 
