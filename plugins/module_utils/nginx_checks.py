@@ -34,6 +34,10 @@ LISTEN_PARAM = re.compile(
     r"|(?:ipv6only=(?:on|off))|(?:(?:backlog|rcvbuf|sndbuf|fastopen|setfib)=\d+[km]?)|so_keepalive=[a-z0-9:]+"
 )
 UPSTREAM_PARAM = re.compile(r"(?:weight|max_fails|max_conns)=\d+|fail_timeout=\d+(?:ms|s|m|h)?|backup|down")
+# An upstream's member files: a relative glob inside the nginx directory.
+MEMBERS = re.compile(r"(?!/)(?!.*\.\.)[A-Za-z0-9_.*/-]+\.conf")
+# proxy_pass to a URL: http(s)://host[:port][/path].
+PROXY_URL = re.compile(rf"https?://(?:{LABEL}(?:\.{LABEL})*|\[[0-9A-Fa-f:.]+\])(?::\d+)?(?:/[^\s;{{}}'\"]*)?")
 EXPIRES = re.compile(r"off|epoch|max|-?\d+(?:ms|s|m|h|d|w|M|y)?")
 SIZE = re.compile(r"\d+[kKmMgG]?")
 MIME = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
@@ -139,7 +143,12 @@ def check_upstreams(where: str, upstreams: Any) -> list[str]:
             f"{at}.name", upstream.get("name"), UPSTREAM_NAME, "letters, digits, '_' and '-'"
         )
         servers = upstream.get("servers") or []
-        if not servers:
+        members = upstream.get("members")
+        if members is not None:
+            found += check_token(
+                f"{at}.members", members, MEMBERS, "a glob of files relative to the nginx directory, such as members.d/shop/*.conf"
+            )
+        elif not servers:
             found.append(problem(f"{at}.servers", servers, "an upstream needs at least one server"))
         for number, server in enumerate(servers):
             spot = f"{at}.servers[{number}]"
@@ -187,6 +196,19 @@ def check_locations(where: str, locations: Any, upstream_names: list[str]) -> li
                 re.compile(r"/[^\s'\"]*|@[A-Za-z0-9_]+"),
                 "a URL path starting with '/' (or @name)",
             )
+        if location.get("uwsgi_pass") is not None and location.get("proxy_pass") is not None:
+            found.append(problem(f"{at}.proxy_pass", location["proxy_pass"], "a location passes to uWSGI or over HTTP, not both"))
+        proxy = location.get("proxy_pass")
+        if proxy is not None and proxy not in upstream_names:
+            if not isinstance(proxy, str) or not PROXY_URL.fullmatch(proxy):
+                found.append(
+                    problem(
+                        f"{at}.proxy_pass",
+                        proxy,
+                        f"must name an upstream of its site (upstreams: {', '.join(upstream_names) or 'none'}) "
+                        "or be a URL such as http://10.0.0.5:8080",
+                    )
+                )
         target = location.get("uwsgi_pass")
         if target is not None and target not in upstream_names:
             if isinstance(target, str) and UPSTREAM_NAME.fullmatch(target) and ":" not in target:
@@ -218,7 +240,14 @@ def check_locations(where: str, locations: Any, upstream_names: list[str]) -> li
                 EXPIRES,
                 "a time such as 7d, 12h or 30m, or off/epoch/max",
             )
-        for key in ("uwsgi_read_timeout", "uwsgi_next_upstream_timeout"):
+        for key in (
+            "uwsgi_read_timeout",
+            "uwsgi_next_upstream_timeout",
+            "proxy_connect_timeout",
+            "proxy_read_timeout",
+            "proxy_next_upstream_tries",
+            "proxy_next_upstream_timeout",
+        ):
             if location.get(key) is not None:
                 found += check_positive(f"{at}.{key}", location[key], minimum=0)
         for number, directive in enumerate(location.get("directives") or []):
