@@ -10,7 +10,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
-SCENARIOS ?= default nginx uwsgi flaskapp faults deploy apps
+SCENARIOS ?= default nginx uwsgi flaskapp faults deploy apps cluster
 
 .PHONY: help venv deps docker images demo demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
 

@@ -58,10 +58,12 @@ def cluster_serving(hosts: Iterable[str], hostvars: Mapping[str, Any], app: str)
 # POST only if nothing was sent yet); a static file also on a 404, since during a rolling
 # deploy each version's pages name files that only that version's hosts have.
 NEXT_UPSTREAM = ["error", "timeout", "http_502", "http_503", "http_504"]
-NEXT_UPSTREAM_STATIC = NEXT_UPSTREAM + ["http_404"]
+NEXT_UPSTREAM_STATIC = [*NEXT_UPSTREAM, "http_404"]
 
 
-def _proxy(path: str, upstream: str, settings: Mapping[str, Any], static: bool = False, match: str = "") -> dict:
+def _proxy(
+    path: str, upstream: str, settings: Mapping[str, Any], static: bool = False, match: str = ""
+) -> dict:
     location = {
         "path": path,
         "proxy_pass": upstream,
@@ -77,7 +79,11 @@ def _proxy(path: str, upstream: str, settings: Mapping[str, Any], static: bool =
 
 
 def _upstream(app: Mapping[str, Any], settings: Mapping[str, Any]) -> dict:
-    upstream = {"name": app["name"], "members": f"members.d/{app['name']}/*.conf", "keepalive": settings["keepalive"]}
+    upstream = {
+        "name": app["name"],
+        "members": f"members.d/{app['name']}/*.conf",
+        "keepalive": settings["keepalive"],
+    }
     if settings.get("method"):
         upstream["balance"] = settings["method"]
     return upstream
@@ -133,6 +139,8 @@ def flaskapp_live_releases(result: Mapping[str, Any], apps: list[str]) -> str:
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
-            "cluster_apps": cluster_apps, "cluster_serving": cluster_serving, "balancer_sites": balancer_sites,
+            "cluster_apps": cluster_apps,
+            "cluster_serving": cluster_serving,
+            "balancer_sites": balancer_sites,
             "flaskapp_live_releases": flaskapp_live_releases,
         }

@@ -146,7 +146,10 @@ def check_upstreams(where: str, upstreams: Any) -> list[str]:
         members = upstream.get("members")
         if members is not None:
             found += check_token(
-                f"{at}.members", members, MEMBERS, "a glob of files relative to the nginx directory, such as members.d/shop/*.conf"
+                f"{at}.members",
+                members,
+                MEMBERS,
+                "a glob of files relative to the nginx directory, such as members.d/shop/*.conf",
             )
         elif not servers:
             found.append(problem(f"{at}.servers", servers, "an upstream needs at least one server"))
@@ -197,18 +200,24 @@ def check_locations(where: str, locations: Any, upstream_names: list[str]) -> li
                 "a URL path starting with '/' (or @name)",
             )
         if location.get("uwsgi_pass") is not None and location.get("proxy_pass") is not None:
-            found.append(problem(f"{at}.proxy_pass", location["proxy_pass"], "a location passes to uWSGI or over HTTP, not both"))
-        proxy = location.get("proxy_pass")
-        if proxy is not None and proxy not in upstream_names:
-            if not isinstance(proxy, str) or not PROXY_URL.fullmatch(proxy):
-                found.append(
-                    problem(
-                        f"{at}.proxy_pass",
-                        proxy,
-                        f"must name an upstream of its site (upstreams: {', '.join(upstream_names) or 'none'}) "
-                        "or be a URL such as http://10.0.0.5:8080",
-                    )
+            found.append(
+                problem(
+                    f"{at}.proxy_pass",
+                    location["proxy_pass"],
+                    "a location passes to uWSGI or over HTTP, not both",
                 )
+            )
+        proxy = location.get("proxy_pass")
+        known = proxy in upstream_names or (isinstance(proxy, str) and PROXY_URL.fullmatch(proxy))
+        if proxy is not None and not known:
+            names = ", ".join(upstream_names) or "none"
+            found.append(
+                problem(
+                    f"{at}.proxy_pass",
+                    proxy,
+                    f"must name an upstream of its site (upstreams: {names}) or be a URL such as http://10.0.0.5:8080",
+                )
+            )
         target = location.get("uwsgi_pass")
         if target is not None and target not in upstream_names:
             if isinstance(target, str) and UPSTREAM_NAME.fullmatch(target) and ":" not in target:

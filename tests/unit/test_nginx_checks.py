@@ -329,3 +329,29 @@ def test_nginx_problems_accepts_sites(nginx_defaults: dict[str, Any]) -> None:
 def test_patterns_match_whole_values() -> None:
     assert re.fullmatch(nginx.SERVER_NAME, "_")
     assert not re.fullmatch(nginx.SERVER_NAME, "shop.test extra")
+
+
+def test_an_upstream_of_members_needs_no_server_but_a_relative_glob() -> None:
+    assert nginx.check_upstreams("u", [{"name": "shop", "members": "members.d/shop/*.conf"}]) == []
+    assert nginx.check_upstreams("u", [{"name": "shop", "members": "/etc/x/*.conf"}]) == [
+        "u[0].members = '/etc/x/*.conf': allowed: a glob of files relative to the nginx directory,"
+        " such as members.d/shop/*.conf"
+    ]
+    assert nginx.check_upstreams("u", [{"name": "shop", "members": "../x.conf"}])
+
+
+def test_proxy_pass_names_an_upstream_or_is_a_url() -> None:
+    upstreams = ["shop"]
+    good = [{"path": "/", "proxy_pass": "shop"}, {"path": "/x/", "proxy_pass": "http://10.0.0.5:8080"}]
+    assert nginx.check_locations("l", good, upstreams) == []
+    assert nginx.check_locations("l", [{"path": "/", "proxy_pass": "nope"}], upstreams) == [
+        "l[0].proxy_pass = 'nope': must name an upstream of its site (upstreams: shop)"
+        " or be a URL such as http://10.0.0.5:8080"
+    ]
+    both = [{"path": "/", "proxy_pass": "shop", "uwsgi_pass": "unix:/run/x"}]
+    assert nginx.check_locations("l", both, upstreams) == [
+        "l[0].proxy_pass = 'shop': a location passes to uWSGI or over HTTP, not both"
+    ]
+    assert nginx.check_locations(
+        "l", [{"path": "/", "proxy_pass": "shop", "proxy_connect_timeout": -1}], upstreams
+    )

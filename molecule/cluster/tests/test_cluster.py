@@ -1,0 +1,195 @@
+"""A cluster under load: one nginx balancer, app hosts joining, deployed host by host,
+broken, scaled out, killed and scaled in.
+
+side_effect.yml ran each step's playbook from the controller while files/cluster-load.py on
+the balancer kept GETs (kept alive) and POSTs (a connection each) going through it; these
+tests read what was recorded on the balancer and what the app hosts stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections import Counter
+
+import pytest
+import testinfra
+from testlib import docker_hosts, http_get, load, output, step, unix_json
+
+testinfra_hosts = docker_hosts("balancers")
+
+APP_HOSTS = ["fs-cluster-app1", "fs-cluster-app2", "fs-cluster-app3"]
+# Load threads (cluster-load's defaults): each has at most one request in flight.
+IN_FLIGHT_AT_MOST = 8 + 4
+STEPS = [
+    "step1-two-hosts",
+    "step2-rolling-deploy-v2",
+    "step3-broken-v3",
+    "step4-scale-out",
+    "step5-kill-app2",
+    "step6-scale-in",
+    "step7-converge-again",
+]
+CLEAN_STEPS = [s for s in STEPS if s != "step5-kill-app2"]
+
+
+def app_host(name: str):
+    return testinfra.get_host(f"docker://{name}")
+
+
+def stored_orders(name: str) -> list[str]:
+    """The ids in the app's SQLite file on an app host, read from the file (a retired host
+    no longer runs the app)."""
+    script = (
+        "import glob, sqlite3, json\n"
+        "ids = []\n"
+        "for path in glob.glob('/srv/sample/shared/**/orders.sqlite', recursive=True):\n"
+        "    ids += [r[0] for r in sqlite3.connect(path).execute('SELECT id FROM orders')]\n"
+        "print(json.dumps(ids))\n"
+    )
+    return json.loads(app_host(name).check_output(f"python3 -c {shlex.quote(script)}"))
+
+
+def answering_hosts(totals: dict) -> set[str]:
+    return {key.split()[0] for key in totals["answers"]}
+
+
+@pytest.mark.parametrize("name", STEPS)
+def test_each_step_is_counted_and_printed(host, name):
+    totals = load(host, name)
+    print(
+        f"{name}: rc={step(host, name)['rc']} requests={totals['requests']} non_2xx={totals['non_2xx']}"
+        f" socket_errors={totals['socket_errors']} stale_keepalive_resent={totals['stale_retries']}"
+        f" p99={totals['p99_ms']}ms posts_accepted={len(totals['accepted'])} answers={totals['answers']}"
+    )
+    assert totals["requests"] > 100, totals
+    assert totals["kinds"]["post"]["requests"] > 20, totals
+
+
+@pytest.mark.parametrize("name", CLEAN_STEPS)
+def test_no_request_fails(host, name):
+    totals = load(host, name)
+    assert totals["non_2xx"] == 0, totals["kinds"]
+    assert totals["socket_errors"] == 0, totals["kinds"]
+
+
+def test_step1_answers_come_from_both_app_hosts(host):
+    assert answering_hosts(load(host, "step1-two-hosts")) == {"fs-cluster-app1", "fs-cluster-app2"}
+
+
+def test_step2_the_rolling_deploy_moves_answers_host_by_host(host):
+    assert step(host, "step2-rolling-deploy-v2")["rc"] == 0, output(host, "step2-rolling-deploy-v2")
+    spans = load(host, "step2-rolling-deploy-v2")["spans"]
+    switched = {}
+    for name in ("fs-cluster-app1", "fs-cluster-app2"):
+        versions = spans[name]
+        assert set(versions) == {"1.0.0", "2.0.0"}, versions
+        # Drained while it switched: the host's last v1 answer came before its first v2 one.
+        assert versions["1.0.0"][1] < versions["2.0.0"][0], versions
+        switched[name] = versions["2.0.0"][0]
+    first, second = sorted(switched, key=switched.get)
+    # One host at a time: the second still answered v1 after the first answered v2.
+    assert spans[second]["1.0.0"][1] > spans[first]["2.0.0"][0], spans
+
+
+def test_step2_static_files_of_both_versions_were_found(host):
+    static = load(host, "step2-rolling-deploy-v2")["kinds"]["static"]
+    assert set(static["statuses"]) == {"200"}, static
+    assert static["requests"] > 100, static
+
+
+def test_step2_the_play_says_which_host_runs_which_release(host):
+    text = output(host, "step2-rolling-deploy-v2")
+    assert re.search(r"fs-cluster-app1: sample [0-9a-f]{12}", text), text
+    assert re.search(r"fs-cluster-app2: sample [0-9a-f]{12}", text), text
+
+
+def test_step3_the_broken_release_stops_at_the_first_host(host):
+    record = step(host, "step3-broken-v3")
+    text = output(host, "step3-broken-v3")
+    assert record["rc"] != 0, text
+    assert "flaskstack_missing_dependency" in text, text
+    assert "stopped there" in text, text
+    # The first host was refused before its switch, the second never reached: both run v2.
+    assert load(host, "step3-broken-v3")["answers"].keys() == {
+        "fs-cluster-app1 2.0.0",
+        "fs-cluster-app2 2.0.0",
+    }
+    recap = "\n".join(record["recap"])
+    assert "fs-cluster-app2" not in recap or re.search(r"fs-cluster-app2\s+: ok=\d+\s+changed=0", recap), (
+        recap
+    )
+
+
+def test_step4_the_new_host_answers_only_once_healthy(host):
+    totals = load(host, "step4-scale-out")
+    assert step(host, "step4-scale-out")["rc"] == 0, output(host, "step4-scale-out")
+    assert "fs-cluster-app3 2.0.0" in totals["answers"], totals["answers"]
+    assert {key.split()[1] for key in totals["answers"]} == {"2.0.0"}, totals["answers"]
+
+
+def test_step5_a_killed_host_costs_at_most_the_requests_in_flight(host):
+    totals = load(host, "step5-kill-app2")
+    failed = totals["non_2xx"] + totals["socket_errors"]
+    print(f"killed app host: {failed} failed of {totals['requests']} ({totals['kinds']})")
+    assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
+
+
+def test_step5_the_killed_host_is_used_again_without_a_playbook(host):
+    # The next steps' loads ran after it came back: it answered in step 6.
+    assert "fs-cluster-app2" in answering_hosts(load(host, "step6-scale-in"))
+
+
+def test_step6_the_retired_host_left_first(host):
+    assert step(host, "step6-scale-in")["rc"] == 0, output(host, "step6-scale-in")
+    assert answering_hosts(load(host, "step7-converge-again")) == {"fs-cluster-app2", "fs-cluster-app3"}
+    assert not host.file("/etc/nginx/members.d/sample/fs-cluster-app1.conf").exists
+    retired = app_host("fs-cluster-app1")
+    assert not retired.file("/etc/uwsgi-emperor/vassals/sample.ini").exists
+    assert retired.file("/srv/sample/current").is_symlink  # its files and data stay
+
+
+def test_step7_a_second_converge_changes_nothing(host):
+    recap = step(host, "step7-converge-again")["recap"]
+    assert recap, output(host, "step7-converge-again")
+    changed = [line for line in recap if not re.search(r"changed=0\s", line)]
+    assert not changed, recap
+
+
+def test_every_accepted_post_is_stored_once(host):
+    accepted = [order for name in STEPS for order in load(host, name)["accepted"]]
+    stored = [order for name in APP_HOSTS for order in stored_orders(name)]
+    assert len(set(accepted)) == len(accepted)
+    missing = set(accepted) - set(stored)
+    twice = {order for order, times in Counter(stored).items() if times > 1}
+    print(f"POSTs accepted {len(accepted)}, stored {len(stored)}, lost {len(missing)}, twice {len(twice)}")
+    assert not missing
+    assert not twice
+
+
+def test_the_balancer_upstream_lists_the_serving_hosts(host):
+    members = host.file("/etc/nginx/members.d/sample")
+    assert sorted(members.listdir()) == ["fs-cluster-app2.conf", "fs-cluster-app3.conf"]
+    for name, address in (("fs-cluster-app2", "172.31.250.12"), ("fs-cluster-app3", "172.31.250.13")):
+        member = host.file(f"/etc/nginx/members.d/sample/{name}.conf")
+        assert member.user == "root"
+        assert member.mode == 0o644
+        assert f"server {address}:8080 weight=1 max_fails=1 fail_timeout=10s;" in member.content_string
+    assert host.run("nginx -t").rc == 0
+
+
+def worker_requests(name: str) -> int:
+    stats = unix_json(app_host(name), "/run/uwsgi/sample/stats.sock")
+    return sum(worker["requests"] for worker in stats["workers"])
+
+
+def test_static_files_never_reach_a_python_worker(host):
+    before = {name: worker_requests(name) for name in APP_HOSTS[1:]}
+    for _ in range(40):
+        assert http_get(host, "/static/style.css", "sample.test").status == 200
+    assert {name: worker_requests(name) for name in APP_HOSTS[1:]} == before
+    answer = http_get(host, "/", "sample.test")
+    assert answer.status == 200
+    assert answer.json()["host"] in APP_HOSTS[1:]
+    assert sum(worker_requests(name) for name in APP_HOSTS[1:]) == sum(before.values()) + 1
