@@ -78,22 +78,54 @@ def _proxy(
     return location
 
 
-def _upstream(app: Mapping[str, Any], settings: Mapping[str, Any]) -> dict:
-    upstream = {
-        "name": app["name"],
-        "members": f"members.d/{app['name']}/*.conf",
-        "keepalive": settings["keepalive"],
-    }
+def _direct(app: Mapping[str, Any], settings: Mapping[str, Any]) -> bool:
+    return app.get("balancer_protocol", settings.get("protocol", "http")) == "uwsgi"
+
+
+def _upstreams(app: Mapping[str, Any], settings: Mapping[str, Any]) -> list[dict]:
+    """The app's HTTP upstream (nginx on the app hosts: static files, and every request with
+    protocol http), and with protocol uwsgi its uwsgi one (the app's TCP sockets)."""
+    upstreams = [
+        {
+            "name": app["name"],
+            "members": f"members.d/{app['name']}/*.conf",
+            "keepalive": settings["keepalive"],
+        }
+    ]
+    if _direct(app, settings):
+        # No keepalive: the uwsgi protocol closes the connection after each answer.
+        upstreams.append({"name": f"{app['name']}-uwsgi", "members": f"members.d/{app['name']}-uwsgi/*.conf"})
     if settings.get("method"):
-        upstream["balance"] = settings["method"]
-    return upstream
+        for upstream in upstreams:
+            upstream["balance"] = settings["method"]
+    return upstreams
+
+
+def _uwsgi(path: str, upstream: str, settings: Mapping[str, Any], match: str = "") -> dict:
+    location = {
+        "path": path,
+        "uwsgi_pass": upstream,
+        "uwsgi_connect_timeout": settings["connect_timeout"],
+        "uwsgi_read_timeout": settings["read_timeout"],
+        "uwsgi_next_upstream": ["error", "timeout", "http_503"],
+        "uwsgi_next_upstream_tries": settings["next_upstream_tries"],
+        "uwsgi_next_upstream_timeout": settings["next_upstream_timeout"],
+    }
+    if match:
+        location["match"] = match
+    return location
 
 
 def _app_locations(app: Mapping[str, Any], settings: Mapping[str, Any]) -> list[dict]:
     prefix = (app.get("url_prefix") or "/").rstrip("/")
-    locations = [_proxy(prefix + "/", app["name"], settings)]
-    if prefix:
-        locations.append(_proxy(prefix, app["name"], settings, match="="))
+    if _direct(app, settings):
+        locations = [_uwsgi(prefix + "/", f"{app['name']}-uwsgi", settings)]
+        if prefix:
+            locations.append(_uwsgi(prefix, f"{app['name']}-uwsgi", settings, match="="))
+    else:
+        locations = [_proxy(prefix + "/", app["name"], settings)]
+        if prefix:
+            locations.append(_proxy(prefix, app["name"], settings, match="="))
     locations += [_proxy(item["url"], app["name"], settings, static=True) for item in app.get("static") or []]
     return locations
 
@@ -102,8 +134,9 @@ def balancer_sites(apps: list[dict[str, Any]], settings: Mapping[str, Any]) -> l
     """The nginx sites of a balancer: one per app that has its own site (no `site` key),
     with the apps mounted on it (`site`, `url_prefix`) as locations of their own upstreams.
     Each upstream includes its members' files (members.d/APP/*.conf), which the app hosts
-    write. `settings`: keepalive, method, connect_timeout, read_timeout,
-    next_upstream_tries, next_upstream_timeout, listen (empty: nginx_listen)."""
+    write. `settings`: protocol (http or uwsgi, unless the app sets balancer_protocol),
+    keepalive, method, connect_timeout, read_timeout, next_upstream_tries,
+    next_upstream_timeout, listen (empty: nginx_listen)."""
     sites = []
     for app in apps:
         if app.get("site"):
@@ -115,7 +148,7 @@ def balancer_sites(apps: list[dict[str, Any]], settings: Mapping[str, Any]) -> l
         site = {
             "name": app["name"],
             "server_names": list(app["server_names"]),
-            "upstreams": [_upstream(a, settings) for a in [app, *mounted]],
+            "upstreams": [u for a in [app, *mounted] for u in _upstreams(a, settings)],
             "locations": [loc for a in [app, *mounted] for loc in _app_locations(a, settings)],
         }
         if settings.get("listen"):

@@ -460,6 +460,19 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
         )
 
     present = [(i, app) for i, app in enumerate(apps) if app.get("state", "present") == "present"]
+    direct = [
+        app
+        for _, app in present
+        if app.get("balancer_protocol", settings.get("flaskapp_balancer_protocol")) == "uwsgi"
+    ]
+    if settings.get("flaskapp_clustered") is True and direct:
+        # The balancers reach these apps' TCP sockets at this address: a private IP address.
+        port = direct[0].get("uwsgi_port", settings.get("flaskapp_uwsgi_base_port"))
+        found += uwsgi.check_listener(
+            "flaskapp_balancer_address",
+            f"{settings.get('flaskapp_balancer_address')}:{port}",
+            settings.get("uwsgi_exposed_sockets") is True,
+        )
     found += check_duplicates(
         [(f"flaskapp_apps[{i}].name", app.get("name")) for i, app in enumerate(apps)],
         "app name",

@@ -252,6 +252,8 @@ def check_locations(where: str, locations: Any, upstream_names: list[str]) -> li
         for key in (
             "uwsgi_read_timeout",
             "uwsgi_next_upstream_timeout",
+            "uwsgi_connect_timeout",
+            "uwsgi_next_upstream_tries",
             "proxy_connect_timeout",
             "proxy_read_timeout",
             "proxy_next_upstream_tries",

@@ -179,17 +179,36 @@ def test_the_balancer_upstream_lists_the_serving_hosts(host):
     assert host.run("nginx -t").rc == 0
 
 
-def worker_requests(name: str) -> int:
-    stats = unix_json(app_host(name), "/run/uwsgi/sample/stats.sock")
+def worker_requests(name: str, app: str) -> int:
+    stats = unix_json(app_host(name), f"/run/uwsgi/{app}/stats.sock")
     return sum(worker["requests"] for worker in stats["workers"])
 
 
-def test_static_files_never_reach_a_python_worker(host):
-    before = {name: worker_requests(name) for name in APP_HOSTS[1:]}
+@pytest.mark.parametrize("app", ["sample", "direct"])
+def test_static_files_never_reach_a_python_worker(host, app):
+    serving = APP_HOSTS[1:]
+    before = {name: worker_requests(name, app) for name in serving}
     for _ in range(40):
-        assert http_get(host, "/static/style.css", "sample.test").status == 200
-    assert {name: worker_requests(name) for name in APP_HOSTS[1:]} == before
-    answer = http_get(host, "/", "sample.test")
+        assert http_get(host, "/static/style.css", f"{app}.test").status == 200
+    assert {name: worker_requests(name, app) for name in serving} == before
+    answer = http_get(host, "/", f"{app}.test")
     assert answer.status == 200
-    assert answer.json()["host"] in APP_HOSTS[1:]
-    assert sum(worker_requests(name) for name in APP_HOSTS[1:]) == sum(before.values()) + 1
+    assert answer.json()["host"] in serving
+    assert sum(worker_requests(name, app) for name in serving) == sum(before.values()) + 1
+
+
+def test_the_direct_app_is_reached_over_uwsgi_at_each_hosts_private_address(host):
+    site = host.file("/etc/nginx/sites-enabled/direct.conf").content_string
+    assert "uwsgi_pass direct_direct-uwsgi;" in site
+    assert "include members.d/direct-uwsgi/*.conf;" in site
+    assert sorted(host.file("/etc/nginx/members.d/direct-uwsgi").listdir()) == [
+        "fs-cluster-app2.conf",
+        "fs-cluster-app3.conf",
+    ]
+    hosts = {http_get(host, "/", "direct.test").json()["host"] for _ in range(12)}
+    assert hosts == set(APP_HOSTS[1:])
+    for name, address in (("fs-cluster-app2", "172.31.250.12"), ("fs-cluster-app3", "172.31.250.13")):
+        listening = app_host(name).check_output("ss --listening --tcp --numeric --no-header")
+        assert f"{address}:9001 " in listening, listening
+        assert "0.0.0.0:9001" not in listening
+        assert "*:9001" not in listening
