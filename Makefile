@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIOS ?= default nginx uwsgi flaskapp faults deploy apps cluster
 
-.PHONY: help venv deps docker images demo demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
+.PHONY: help venv deps docker images demo demo-cluster demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -38,7 +38,10 @@ images: docker ## Build the Debian 12 and 13 lab images if their recipe changed
 demo: deps docker ## Provision the demo container with site.yml and show what the app answers
 	tools/demo.sh up
 
-demo-destroy: ## Remove the demo container
+demo-cluster: deps docker ## A balancer and two app hosts with site.yml; the balancer on 127.0.0.1:8081 answers from both
+	tools/demo.sh cluster-up
+
+demo-destroy: ## Remove the demo containers (and the cluster demo's network)
 	tools/demo.sh destroy
 
 test: lint unit validation collection-test molecule ## Every check: linters, spec check, unit tests, bad-input suite, the installed collection, the Molecule scenarios below
@@ -71,7 +74,7 @@ collection: venv ## Build the collection tarball build/flaskstack-stack-VERSION.
 collection-test: venv ## Install the collection built from the checkout by itself: ansible-doc of its roles, flaskstack.stack.site parses (no container)
 	pytest -q tests/collection
 
-molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy, apps (SCENARIOS="default nginx" for some)
+molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy, apps, cluster (SCENARIOS="default nginx" for some)
 	export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm) \
 	       FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie); \
 	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
@@ -84,11 +87,13 @@ molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, fau
 	  fi; \
 	done
 
-bench: deps docker ## Benchmark against the alternatives on a fresh container: docs/performance.{md,png,json} (under 15 min)
+bench: deps docker ## Benchmark against the alternatives on a fresh container, then a cluster's topologies and converge scaling: docs/performance.*, docs/cluster-performance.*
 	python -m tools.bench.run
+	python -m tools.bench.cluster
 
 bench-smoke: deps docker ## The whole benchmark harness with 1 s runs at 1 and 8 connections, into build/bench-smoke/
 	python -m tools.bench.run --smoke
+	python -m tools.bench.cluster --smoke
 
 bench-report: venv ## Write docs/performance.md and .png again from docs/performance.json
 	python -m tools.bench.report docs/performance.json

@@ -2,6 +2,9 @@
 # `make demo` / `make demo-destroy`: a systemd container named flaskstack-demo stands in
 # for a fresh Debian 12 server; site.yml provisions it through inventories/demo/, and its
 # port 80 is published on 127.0.0.1:8080 only.
+# `make demo-cluster`: a balancer (flaskstack-demo-lb, port 80 on 127.0.0.1:8081) and two
+# app hosts (flaskstack-demo-app1, -app2) on the docker network flaskstack-demo, through
+# inventories/demo-cluster/; `make demo-destroy` removes them too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,52 +14,80 @@ readonly URL="http://127.0.0.1:$PORT/"
 
 say() { printf 'demo: %s\n' "$*" >&2; }
 
+readonly CLUSTER_NET=flaskstack-demo
+readonly CLUSTER_SUBNET=172.31.251.0/24
+readonly CLUSTER_PORT=${FLASKSTACK_DEMO_CLUSTER_PORT:-8081}
+readonly CLUSTER=(flaskstack-demo-lb flaskstack-demo-app1 flaskstack-demo-app2)
+
+# start_container NAME [docker run options...]: a systemd container from the Debian 12 lab
+# image, started (or started again), and waited for.
 start_container() {
-  local image
+  local name=$1 image
+  shift
   image=$(tools/lab-image.sh bookworm)
-  if [ "$(docker inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]; then
-    return
-  fi
-  if docker inspect "$NAME" >/dev/null 2>&1; then
-    say "starting the stopped container $NAME"
-    docker start "$NAME" >/dev/null
-  else
-    say "starting container $NAME from $image (port 80 on 127.0.0.1:$PORT)"
-    docker run -d --name "$NAME" --hostname "$NAME" \
-      --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
-      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-      -p "127.0.0.1:$PORT:80" "$image" >/dev/null
+  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+    if docker inspect "$name" >/dev/null 2>&1; then
+      say "starting the stopped container $name"
+      docker start "$name" >/dev/null
+    else
+      say "starting container $name from $image"
+      docker run -d --name "$name" --hostname "$name" \
+        --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
+        -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+        "$@" "$image" >/dev/null
+    fi
   fi
   # systemd is up once it answers; "degraded" still lets us provision.
   for _ in $(seq 60); do
-    case $(docker exec "$NAME" systemctl is-system-running 2>/dev/null || true) in
+    case $(docker exec "$name" systemctl is-system-running 2>/dev/null || true) in
       running | degraded) return ;;
     esac
     sleep 1
   done
-  say "systemd in $NAME did not come up; see: docker logs $NAME"
+  say "systemd in $name did not come up; see: docker logs $name"
   exit 1
 }
 
 up() {
-  start_container
+  start_container "$NAME" -p "127.0.0.1:$PORT:80"
   ansible-playbook -i inventories/demo/hosts.yml site.yml
   say "GET $URL"
   curl --silent --show-error --fail --retry 10 --retry-delay 1 --retry-connrefused "$URL"
   echo
 }
 
+cluster_up() {
+  docker network inspect "$CLUSTER_NET" >/dev/null 2>&1 ||
+    docker network create --subnet "$CLUSTER_SUBNET" "$CLUSTER_NET" >/dev/null
+  start_container flaskstack-demo-lb --network "$CLUSTER_NET" --ip 172.31.251.10 -p "127.0.0.1:$CLUSTER_PORT:80"
+  start_container flaskstack-demo-app1 --network "$CLUSTER_NET" --ip 172.31.251.11
+  start_container flaskstack-demo-app2 --network "$CLUSTER_NET" --ip 172.31.251.12
+  ansible-playbook -i inventories/demo-cluster/hosts.yml site.yml
+  local url="http://127.0.0.1:$CLUSTER_PORT/"
+  say "GET $url six times: the balancer alternates between the app hosts"
+  for _ in 1 2 3 4 5 6; do
+    curl --silent --show-error --fail --retry 10 --retry-delay 1 --retry-connrefused "$url"
+    echo
+  done
+}
+
 destroy() {
-  if docker inspect "$NAME" >/dev/null 2>&1; then
-    docker rm -f "$NAME" >/dev/null
-    say "removed $NAME"
-  else
-    say "no container $NAME"
+  local name
+  for name in "$NAME" "${CLUSTER[@]}"; do
+    if docker inspect "$name" >/dev/null 2>&1; then
+      docker rm -f "$name" >/dev/null
+      say "removed $name"
+    fi
+  done
+  if docker network inspect "$CLUSTER_NET" >/dev/null 2>&1; then
+    docker network rm "$CLUSTER_NET" >/dev/null
+    say "removed network $CLUSTER_NET"
   fi
 }
 
 case ${1:-} in
   up) up ;;
+  cluster-up) cluster_up ;;
   destroy) destroy ;;
-  *) echo "usage: $0 up|destroy" >&2; exit 2 ;;
+  *) echo "usage: $0 up|cluster-up|destroy" >&2; exit 2 ;;
 esac

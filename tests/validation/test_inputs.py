@@ -190,6 +190,7 @@ CASES = [
     ("choice-source-type", "flaskapp_apps[1].source.type", "svn", "type"),
     ("choice-gzip-level", "nginx_gzip_comp_level", 10, "nginx_gzip_comp_level"),
     ("choice-match", "nginx_sites[0].locations[0].match", "~~", "match"),
+    ("choice-balancer-protocol", "flaskapp_apps[0].balancer_protocol", "tcp", "balancer_protocol"),
     ("unknown-option", "flaskapp_apps[0].server_name", ["shop.test"], "server_name"),
     # Names.
     ("name-upper", "flaskapp_apps[0].name", "Shop", "flaskapp_apps[0].name"),
@@ -435,6 +436,24 @@ def test_all_problems_are_listed_at_once(site: Site, tmp_path: Path) -> None:
     assert "2 problem(s)" in run.message, run.message
     assert "flaskapp_apps[0].healthcheck_path" in run.message
     assert "flaskapp_apps[1].server_names[0]" in run.message
+
+
+def test_a_cluster_refuses_a_uwsgi_socket_for_the_balancers_on_a_host_name(
+    site: Site, tmp_path: Path
+) -> None:
+    """With balancers in front and balancer_protocol uwsgi, an app binds a TCP socket at
+    flaskapp_balancer_address: a host name (the default, the inventory name) is refused."""
+    inventory = write_inventory(tmp_path, changed("flaskapp_apps[0].balancer_protocol", "uwsgi"))
+    document = yaml.safe_load(inventory.read_text())
+    document["all"]["children"]["balancers"] = {"hosts": {"lb.flaskstack.test": None}}
+    inventory.write_text(yaml.safe_dump(document))
+    run = run_site(site, inventory)
+    assert run.rc != 0
+    assert run.failed_play == CHECK_PLAY, run.failed_play
+    assert "flaskapp_balancer_address" in run.message, run.message
+    assert "names a host" in run.message, run.message
+    private = run_site(site, inventory, "-e", "flaskapp_balancer_address=10.0.0.11")
+    assert private.failed_play != CHECK_PLAY, private.message
 
 
 def test_command_line_version_for_a_missing_directory(site: Site, tmp_path: Path) -> None:

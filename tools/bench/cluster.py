@@ -1,0 +1,371 @@
+"""`make bench`, second part: a cluster's topologies and the cost of a converge as it grows.
+
+1. start four lab containers on their own docker network (nothing published): a balancer
+   and two app hosts (the cluster), and a host of its own (solo), which also runs the load;
+2. converge the cluster with site.yml: the sample app twice, `sample` behind the app
+   hosts' nginx (topology http, two tiers) and `direct` reached by the balancer over uwsgi
+   at its TCP socket (topology uwsgi); converge solo with the same two apps;
+3. wrk on solo against the balancer, each topology in turn at 32 and 128 connections
+   (the JSON endpoint) and at 32 (the static file): requests/s, p99, errors, and the CPU
+   seconds the balancer and the app hosts used (their containers' cgroups);
+4. no-change converges side by side, alternating: the cluster against solo (two apps),
+   then solo with 1 app against solo with 10;
+5. a rolling deploy of `sample` to a new version over both app hosts: seconds per host;
+6. save docs/cluster-performance.json and write docs/cluster-performance.md.
+
+    python -m tools.bench.cluster            # the full run
+    python -m tools.bench.cluster --smoke    # 1 s runs, one round, into build/bench-smoke/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tools.bench import lab
+from tools.bench.lab import LabError, run, say
+
+NETWORK = "flaskstack-bench"
+SUBNET = "172.31.252.0/24"
+HOSTS = {
+    "flaskstack-bench-lb": "172.31.252.10",
+    "flaskstack-bench-app1": "172.31.252.11",
+    "flaskstack-bench-app2": "172.31.252.12",
+    "flaskstack-bench-solo": "172.31.252.20",
+}
+BALANCER, APP1, APP2, SOLO = HOSTS
+WRK_SCRIPT = lab.ROOT / "tools" / "bench" / "files" / "wrk-json.lua"
+TOPOLOGIES = {"http": "sample.test", "uwsgi": "direct.test"}
+FULL = {"seconds": 5.0, "warmup": 1.0, "rounds": 2}
+SMOKE = {"seconds": 1.0, "warmup": 0.0, "rounds": 1}
+
+
+def app(name: str, server_name: str, source: Path, protocol: str = "http") -> dict[str, Any]:
+    return {
+        "name": name,
+        "balancer_protocol": protocol,
+        "source": {"type": "dir", "path": str(source)},
+        "module": "flaskstack_sample.wsgi:application",
+        "pythonpath": "src",
+        "server_names": [server_name],
+        "static": [{"url": "/static/", "path": "src/flaskstack_sample/static"}],
+    }
+
+
+def inventories(directory: Path, source: Path) -> dict[str, Path]:
+    """The cluster's inventory, and solo's with 1, 2 and 10 apps."""
+    connection = {
+        "ansible_connection": "community.docker.docker",
+        "ansible_python_interpreter": "/usr/bin/python3",
+    }
+    two = [app("sample", "sample.test", source), app("direct", "direct.test", source, "uwsgi")]
+    cluster = {
+        "all": {
+            "children": {
+                "balancers": {"hosts": {BALANCER: None}},
+                "app": {
+                    "hosts": {name: {"flaskapp_balancer_address": HOSTS[name]} for name in (APP1, APP2)},
+                    "vars": {"nginx_listen": ["80", "8080"]},
+                },
+                "web": {"children": {"app": None}},
+            },
+            "vars": {**connection, "flaskapp_apps": two},
+        }
+    }
+    paths = {"cluster": directory / "cluster.yml"}
+    paths["cluster"].write_text(yaml.safe_dump(cluster), encoding="utf-8")
+    for key, apps in (
+        ("solo-1", two[:1]),
+        ("solo-2", two),
+        ("solo-10", two[:1] + [app(f"sample{n}", f"sample{n}.test", source) for n in range(1, 10)]),
+    ):
+        solo = {
+            "all": {
+                "children": {"web": {"hosts": {SOLO: None}}, "app": {"hosts": {SOLO: None}}},
+                "vars": {**connection, "flaskapp_apps": apps},
+            }
+        }
+        paths[key] = directory / f"{key}.yml"
+        paths[key].write_text(yaml.safe_dump(solo), encoding="utf-8")
+    return paths
+
+
+def docker_exec(name: str, script: str, timeout: float = 120) -> str:
+    return run(["docker", "exec", name, "bash", "-c", script], timeout=timeout).stdout
+
+
+def remove_all() -> None:
+    for name in HOSTS:
+        run(["docker", "rm", "-f", name], check=False)
+    run(["docker", "network", "rm", NETWORK], check=False)
+
+
+def start_all() -> str:
+    image = lab.lab_image()
+    remove_all()
+    run(["docker", "network", "create", "--subnet", SUBNET, NETWORK])
+    for name, address in HOSTS.items():
+        say(f"starting container {name} ({address}) from {image}")
+        run(
+            ["docker", "run", "-d", "--name", name, "--hostname", name, *lab.DOCKER_RUN_FLAGS,
+             "--network", NETWORK, "--ip", address, image]
+        )  # fmt: skip
+    for name in HOSTS:
+        for _ in range(60):
+            state = run(
+                ["docker", "exec", name, "systemctl", "is-system-running"], check=False
+            ).stdout.strip()
+            if state in ("running", "degraded"):
+                break
+            time.sleep(1)
+        else:
+            raise LabError(f"systemd in {name} did not come up; see: docker logs {name}")
+    return image
+
+
+def playbook(playbook_path: str, inventory: Path, label: str, logs: Path, *extra: str) -> float:
+    """Run a playbook from the checkout; its wall seconds (LabError if it failed)."""
+    argv = ["ansible-playbook", "-i", str(inventory), playbook_path, *extra]
+    started = time.monotonic()
+    result = subprocess.run(
+        argv, cwd=lab.ROOT, env={**lab.ansible_env(), "ANSIBLE_NOCOLOR": "1"}, capture_output=True, text=True
+    )
+    seconds = time.monotonic() - started
+    log = logs / f"{label.replace(' ', '-')}.log"
+    log.write_text(result.stdout + result.stderr, encoding="utf-8")
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
+        raise LabError(f"{label}: ansible-playbook exited {result.returncode}; end of {log}:\n{tail}")
+    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", result.stdout))
+    say(f"{label}: {seconds:.1f} s, changed={changed}")
+    return round(seconds, 2)
+
+
+def cpu_seconds(name: str) -> float:
+    """CPU seconds the container used so far (its cgroup, v1 or v2)."""
+    container = run(["docker", "inspect", "-f", "{{.Id}}", name]).stdout.strip()
+    v1 = Path(f"/sys/fs/cgroup/cpuacct/docker/{container}/cpuacct.usage")
+    if v1.exists():
+        return int(v1.read_text()) / 1e9
+    for v2 in (Path(f"/sys/fs/cgroup/system.slice/docker-{container}.scope/cpu.stat"),
+               Path(f"/sys/fs/cgroup/docker/{container}/cpu.stat")):  # fmt: skip
+        if v2.exists():
+            usage = dict(line.split() for line in v2.read_text().splitlines())
+            return int(usage["usage_usec"]) / 1e6
+    raise LabError(f"no CPU accounting found for container {name}")
+
+
+def wrk(host_name: str, path: str, connections: int, seconds: float) -> dict[str, Any]:
+    command = (
+        f'ulimit -n "$(ulimit -Hn)" && wrk --threads 2 --connections {connections} --duration {seconds:g}s'
+        f" --timeout 2s --latency --script /etc/bench/wrk-json.lua --header 'Host: {host_name}'"
+        f" http://{HOSTS[BALANCER]}{path}"
+    )
+    output = docker_exec(SOLO, command, timeout=seconds + 60)
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise LabError(f"wrk printed no BENCH_JSON line:\n{output}")
+
+
+def measure(topology: str, endpoint: str, connections: int, seconds: float, warmup: float) -> dict[str, Any]:
+    path = "/" if endpoint == "json" else "/static/style.css"
+    if warmup:
+        wrk(TOPOLOGIES[topology], path, connections, warmup)
+    before = {name: cpu_seconds(name) for name in (BALANCER, APP1, APP2)}
+    raw = wrk(TOPOLOGIES[topology], path, connections, seconds)
+    after = {name: cpu_seconds(name) for name in (BALANCER, APP1, APP2)}
+    elapsed = raw["duration_us"] / 1e6
+    requests = max(raw["requests"], 1)
+    point = {
+        "topology": topology,
+        "endpoint": endpoint,
+        "connections": connections,
+        "requests": raw["requests"],
+        "requests_per_second": round(raw["requests"] / elapsed, 1),
+        "p50_ms": round(raw["latency_p50_us"] / 1000, 2),
+        "p99_ms": round(raw["latency_p99_us"] / 1000, 2),
+        "errors": raw["status_errors"]
+        + raw["connect_errors"]
+        + raw["read_errors"]
+        + raw["write_errors"]
+        + raw["timeouts"],
+        # CPU milliseconds per request: the balancer's container, and both app hosts'.
+        "cpu_ms_per_request": {
+            "balancer": round(1000 * (after[BALANCER] - before[BALANCER]) / requests, 3),
+            "app_hosts": round(1000 * sum(after[n] - before[n] for n in (APP1, APP2)) / requests, 3),
+        },
+    }
+    say(
+        f"{topology:5} {endpoint:6} c={connections:<4} {point['requests_per_second']:>8.0f} req/s"
+        f"  p99 {point['p99_ms']:7.2f} ms  errors {point['errors']}  cpu/req {point['cpu_ms_per_request']}"
+    )
+    return point
+
+
+def alternate(runs: dict[str, tuple[str, Path]], rounds: int, logs: Path) -> dict[str, list[float]]:
+    """No-change converges of each inventory in turn, ROUNDS times: their seconds."""
+    seconds: dict[str, list[float]] = {key: [] for key in runs}
+    for number in range(1, rounds + 1):
+        for key, (playbook_path, inventory) in runs.items():
+            seconds[key].append(playbook(playbook_path, inventory, f"no-change {key} {number}", logs))
+    return seconds
+
+
+def report(results: dict[str, Any]) -> str:
+    points = results["throughput"]
+
+    def point(topology: str, endpoint: str, connections: int) -> dict[str, Any]:
+        return next(
+            p
+            for p in points
+            if (p["topology"], p["endpoint"], p["connections"]) == (topology, endpoint, connections)
+        )
+
+    lines = [
+        "# Cluster performance",
+        "",
+        f"Written by `make bench` (`tools/bench/cluster.py`) at {results['commit']} on"
+        f" {results['measured_at']}; the raw numbers are in `cluster-performance.json`.",
+        "A balancer and two app hosts (Debian 12 containers on one docker network of this 2-core machine),",
+        "the sample app twice: `sample` in topology `http` (the balancer proxies HTTP/1.1 kept alive to",
+        "nginx on the app hosts) and `direct` in topology `uwsgi` (the balancer's nginx passes requests",
+        "in the uwsgi protocol to the app's TCP socket on each app host). wrk runs on a fourth container.",
+        f"{results['seconds']:g} s per point after {results['warmup']:g} s of warm-up. CPU: milliseconds per",
+        "request of the balancer's container and of both app hosts' together (cgroup accounting).",
+        "",
+        "## Topologies side by side",
+        "",
+        "| endpoint | connections | http req/s | uwsgi req/s | uwsgi / http | http p99 ms | uwsgi p99 ms"
+        " | http CPU ms/req (balancer + apps) | uwsgi CPU ms/req (balancer + apps) | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for endpoint, connections in (("json", 32), ("json", 128), ("static", 32)):
+        http, direct = point("http", endpoint, connections), point("uwsgi", endpoint, connections)
+        ratio = (
+            direct["requests_per_second"] / http["requests_per_second"] if http["requests_per_second"] else 0
+        )
+        lines.append(
+            f"| {endpoint} | {connections} | {http['requests_per_second']:,.0f}"
+            f" | {direct['requests_per_second']:,.0f}"
+            f" | {ratio:.2f}x | {http['p99_ms']} | {direct['p99_ms']}"
+            f" | {http['cpu_ms_per_request']['balancer']} + {http['cpu_ms_per_request']['app_hosts']}"
+            f" | {direct['cpu_ms_per_request']['balancer']} + {direct['cpu_ms_per_request']['app_hosts']}"
+            f" | {http['errors'] + direct['errors']} |"
+        )
+    converge = results["converge"]
+    rolling = results["rolling"]
+
+    def median(key: str) -> float:
+        return statistics.median(converge[key])
+
+    lines += [
+        "",
+        "The static file goes over HTTP to the app hosts' nginx in both topologies.",
+        "",
+        "## The no-change converge as the work grows",
+        "",
+        "Each pair run alternately, the median of its rounds (seconds, over the docker connection):",
+        "",
+        "| compared | seconds | ratio | target |",
+        "| --- | --- | --- | --- |",
+        f"| one host, 2 apps | {median('solo-2'):.1f} | 1.00 | |",
+        f"| the cluster (a balancer, 2 app hosts), 2 apps | {median('cluster'):.1f}"
+        f" | {median('cluster') / median('solo-2'):.2f} | ≤ 1.3 |",
+        f"| one host, 1 app | {median('solo-1'):.1f} | 1.00 | |",
+        f"| one host, 10 apps | {median('solo-10'):.1f} | {median('solo-10') / median('solo-1'):.2f}"
+        f" | each extra app < 0.5 s: {(median('solo-10') - median('solo-1')) / 9:.2f} s |",
+        "",
+        "## A rolling deploy",
+        "",
+        f"`deploy.yml -e app=sample` to a new version over {rolling['hosts']} app hosts, one at a time:"
+        f" {rolling['seconds']:.1f} s, {rolling['seconds'] / rolling['hosts']:.1f} s per host"
+        " (drain, requests in flight finished, build, checks, switch, health, back in).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="1 s runs, one round, into build/bench-smoke/")
+    parser.add_argument("--keep", action="store_true", help="leave the containers running at the end")
+    arguments = parser.parse_args(argv)
+    settings = SMOKE if arguments.smoke else FULL
+    out = lab.ROOT / ("build/bench-smoke" if arguments.smoke else "docs")
+    logs = lab.ROOT / ("build/bench-smoke/cluster" if arguments.smoke else "build/bench/cluster")
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    source = logs / "sample"
+    shutil.copytree(
+        lab.ROOT / "app", source, ignore=shutil.ignore_patterns("tests", "*.egg-info", "__pycache__")
+    )
+    paths = inventories(logs, source)
+    try:
+        start_all()
+        run(["docker", "cp", str(WRK_SCRIPT), f"{SOLO}:/tmp/wrk-json.lua"])
+        docker_exec(
+            SOLO,
+            "apt-get install -qq -y wrk >/dev/null"
+            " && install -D -m 0644 /tmp/wrk-json.lua /etc/bench/wrk-json.lua",
+            300,
+        )
+        playbook("site.yml", paths["cluster"], "first converge cluster", logs)
+        for key in ("solo-1", "solo-2", "solo-10"):
+            playbook("site.yml", paths[key], f"first converge {key}", logs)
+        throughput = [
+            measure(topology, endpoint, connections, settings["seconds"], settings["warmup"])
+            for endpoint, connections in (("json", 32), ("json", 128), ("static", 32))
+            for topology in TOPOLOGIES
+        ]
+        converge = alternate(
+            {"cluster": ("site.yml", paths["cluster"]), "solo-2": ("site.yml", paths["solo-2"])},
+            settings["rounds"],
+            logs,
+        )
+        converge |= alternate(
+            {"solo-1": ("site.yml", paths["solo-1"]), "solo-10": ("site.yml", paths["solo-10"])},
+            settings["rounds"],
+            logs,
+        )
+        (source / "src" / "flaskstack_sample" / "static" / "bench-v2.css").write_text("/* v2 */\n")
+        rolling = playbook(
+            "playbooks/deploy.yml",
+            paths["cluster"],
+            "rolling deploy",
+            logs,
+            "-e",
+            "app=sample",
+            "-e",
+            f"version={source}",
+        )
+    finally:
+        if not arguments.keep:
+            remove_all()
+    results = {
+        "commit": run(["git", "-C", str(lab.ROOT), "describe", "--always", "--dirty"]).stdout.strip(),
+        "measured_at": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "seconds": settings["seconds"],
+        "warmup": settings["warmup"],
+        "throughput": throughput,
+        "converge": converge,
+        "rolling": {"seconds": rolling, "hosts": 2},
+    }
+    (out / "cluster-performance.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    (out / "cluster-performance.md").write_text(report(results), encoding="utf-8")
+    say(f"wrote {out / 'cluster-performance.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
