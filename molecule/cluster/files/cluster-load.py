@@ -10,7 +10,7 @@ while idle (a reload) before any byte of answer is sent again once on a new conn
 HTTP clients do for idempotent requests; those are counted apart (stale_retries).
 POST threads send POST /orders {"id": ...} on a new connection each (a POST is never
 resent), and remember each id the app said it stored (201).
-Each thread waits 10 ms between an answer and its next request.
+Each thread waits 20 ms between an answer and its next request.
 
 On SIGINT it writes /root/load/NAME.json: per kind, requests, answers by status, socket
 errors, p99 (ms); the answers of / per host and version; per host the time of its first
@@ -30,7 +30,7 @@ import uuid
 from collections import Counter, defaultdict
 
 HOST, PORT, NAME_HEADER = "127.0.0.1", 80, "sample.test"
-PAUSE = 0.01
+PAUSE = 0.02
 TIMEOUT = 15
 STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
@@ -165,8 +165,8 @@ def post_loop(tally: Tally, stop: threading.Event) -> None:
 
 def main() -> int:
     name = sys.argv[1]
-    getters = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    posters = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+    getters = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+    posters = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     os.makedirs("/root/load", exist_ok=True)
     with open(f"/root/load/{name}.pid", "w", encoding="utf-8") as handle:
         handle.write(str(os.getpid()))

@@ -21,7 +21,7 @@ testinfra_hosts = docker_hosts("balancers")
 
 APP_HOSTS = ["fs-cluster-app1", "fs-cluster-app2", "fs-cluster-app3"]
 # Load threads (cluster-load's defaults): each has at most one request in flight.
-IN_FLIGHT_AT_MOST = 8 + 4
+IN_FLIGHT_AT_MOST = 6 + 3
 STEPS = [
     "step1-two-hosts",
     "step2-rolling-deploy-v2",
@@ -97,6 +97,16 @@ def test_step2_static_files_of_both_versions_were_found(host):
     static = load(host, "step2-rolling-deploy-v2")["kinds"]["static"]
     assert set(static["statuses"]) == {"200"}, static
     assert static["requests"] > 100, static
+
+
+def test_an_app_host_serves_the_previous_releases_static_files_too(host):
+    """A v1 page still out after the last v1 host was drained names app-v1.css: the v2
+    hosts serve it from their previous release."""
+    serving = app_host("fs-cluster-app2")
+    for name in ("app-v1.css", "app-v2.css", "style.css"):
+        answer = http_get(serving, f"/static/{name}", "sample.test", port=8080)
+        assert answer.status == 200, (name, answer)
+    assert http_get(serving, "/static/app-v3.css", "sample.test", port=8080).status == 404
 
 
 def test_step2_the_play_says_which_host_runs_which_release(host):
