@@ -194,7 +194,7 @@ def worker_requests(name: str, app: str) -> int:
     return sum(worker["requests"] for worker in stats["workers"])
 
 
-@pytest.mark.parametrize("app", ["sample", "direct"])
+@pytest.mark.parametrize("app", ["sample", "tiers"])
 def test_static_files_never_reach_a_python_worker(host, app):
     serving = APP_HOSTS[1:]
     before = {name: worker_requests(name, app) for name in serving}
@@ -207,18 +207,27 @@ def test_static_files_never_reach_a_python_worker(host, app):
     assert sum(worker_requests(name, app) for name in serving) == sum(before.values()) + 1
 
 
-def test_the_direct_app_is_reached_over_uwsgi_at_each_hosts_private_address(host):
-    site = host.file("/etc/nginx/sites-enabled/direct.conf").content_string
-    assert "uwsgi_pass direct_direct-uwsgi;" in site
-    assert "include members.d/direct-uwsgi/*.conf;" in site
-    assert sorted(host.file("/etc/nginx/members.d/direct-uwsgi").listdir()) == [
+def test_by_default_the_balancer_speaks_uwsgi_to_each_hosts_private_address(host):
+    site = host.file("/etc/nginx/sites-enabled/sample.conf").content_string
+    assert "uwsgi_pass sample_sample-uwsgi;" in site
+    assert "include members.d/sample-uwsgi/*.conf;" in site
+    assert sorted(host.file("/etc/nginx/members.d/sample-uwsgi").listdir()) == [
         "fs-cluster-app2.conf",
         "fs-cluster-app3.conf",
     ]
-    hosts = {http_get(host, "/", "direct.test").json()["host"] for _ in range(12)}
-    assert hosts == set(APP_HOSTS[1:])
     for name, address in (("fs-cluster-app2", "172.31.250.12"), ("fs-cluster-app3", "172.31.250.13")):
+        member = host.file(f"/etc/nginx/members.d/sample-uwsgi/{name}.conf").content_string
+        assert f"server {address}:9000 weight=1 max_fails=1 fail_timeout=10s;" in member
         listening = app_host(name).check_output("ss --listening --tcp --numeric --no-header")
-        assert f"{address}:9001 " in listening, listening
-        assert "0.0.0.0:9001" not in listening
-        assert "*:9001" not in listening
+        assert f"{address}:9000 " in listening, listening
+        assert "0.0.0.0:9000" not in listening
+        assert "*:9000" not in listening
+
+
+def test_the_two_tier_app_is_proxied_over_http_to_each_hosts_nginx(host):
+    site = host.file("/etc/nginx/sites-enabled/tiers.conf").content_string
+    assert "proxy_pass http://tiers_tiers;" in site
+    assert "proxy_http_version 1.1;" in site
+    assert not host.file("/etc/nginx/members.d/tiers-uwsgi").exists
+    hosts = {http_get(host, "/", "tiers.test").json()["host"] for _ in range(12)}
+    assert hosts == set(APP_HOSTS[1:])
