@@ -25,8 +25,8 @@ start_container() {
   local name=$1 image
   shift
   image=$(tools/lab-image.sh bookworm)
-  if [ "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
-    if docker inspect "$name" >/dev/null 2>&1; then
+  if [ "$(docker inspect --type container -f '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+    if docker inspect --type container "$name" >/dev/null 2>&1; then
       say "starting the stopped container $name"
       docker start "$name" >/dev/null
     else
@@ -74,7 +74,7 @@ cluster_up() {
 destroy() {
   local name
   for name in "$NAME" "${CLUSTER[@]}"; do
-    if docker inspect "$name" >/dev/null 2>&1; then
+    if docker inspect --type container "$name" >/dev/null 2>&1; then
       docker rm -f "$name" >/dev/null
       say "removed $name"
     fi
