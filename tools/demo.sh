@@ -64,7 +64,7 @@ cluster_up() {
   start_container flaskstack-demo-app2 --network "$CLUSTER_NET" --ip 172.31.251.12
   ansible-playbook -i inventories/demo-cluster/hosts.yml site.yml
   local url="http://127.0.0.1:$CLUSTER_PORT/"
-  say "GET $url six times: the balancer alternates between the app hosts"
+  say "GET $url six times: the answers come from both app hosts (round robin in each nginx worker)"
   for _ in 1 2 3 4 5 6; do
     curl --silent --show-error --fail --retry 10 --retry-delay 1 --retry-connrefused "$url"
     echo
