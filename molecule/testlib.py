@@ -151,7 +151,7 @@ def uwsgi_get(
 
 
 # What a step of a side effect under load recorded (molecule/deploy/tasks/step.yml, used by
-# the deploy and apps scenarios): the playbook's exit code and output, and the load's totals.
+# the deploy, apps and cluster scenarios): the playbook's exit code and output, and the load's totals.
 def step(host: Any, name: str) -> dict:
     return json.loads(host.file(f"/root/steps/{name}.json").content_string)
 

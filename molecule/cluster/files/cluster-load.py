@@ -14,7 +14,8 @@ Each thread waits 20 ms between an answer and its next request.
 
 On SIGINT it writes /root/load/NAME.json: per kind, requests, answers by status, socket
 errors, p99 (ms); the answers of / per host and version; per host the time of its first
-and last answer of each version; and the ids accepted, to compare with what the app stored.
+and last answer of each version; and the ids accepted (and their number), to compare with
+what the app stored.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class Tally:
             },
             "p99_ms": p99([v for k in kinds for v in self.latencies[k]]),
             "answers": dict(self.answers),
+            "posts_accepted": len(self.accepted),
             "spans": self.seen,
             "accepted": self.accepted,
         }

@@ -1,5 +1,5 @@
 """A cluster under load: one nginx balancer, app hosts joining, deployed host by host,
-broken, scaled out, killed and scaled in.
+broken, rolled back host by host, scaled out, killed and scaled in.
 
 side_effect.yml ran each step's playbook from the controller while files/cluster-load.py on
 the balancer kept GETs (kept alive) and POSTs (a connection each) going through it; these
@@ -26,12 +26,13 @@ STEPS = [
     "step1-two-hosts",
     "step2-rolling-deploy-v2",
     "step3-broken-v3",
-    "step4-scale-out",
-    "step5-kill-app2",
-    "step6-scale-in",
-    "step7-converge-again",
+    "step4-rollback-v1",
+    "step5-scale-out",
+    "step6-kill-app2",
+    "step7-scale-in",
+    "step8-converge-again",
 ]
-CLEAN_STEPS = [s for s in STEPS if s != "step5-kill-app2"]
+CLEAN_STEPS = [s for s in STEPS if s != "step6-kill-app2"]
 
 
 def app_host(name: str):
@@ -53,6 +54,20 @@ def stored_orders(name: str) -> list[str]:
 
 def answering_hosts(totals: dict) -> set[str]:
     return {key.split()[0] for key in totals["answers"]}
+
+
+def assert_moved_host_by_host(spans: dict, old: str, new: str) -> None:
+    """Each of app1 and app2 answered the old version, then the new one (drained while it
+    switched: its last old answer came before its first new one), and one host at a time:
+    the second still answered the old version after the first answered the new one."""
+    switched = {}
+    for name in ("fs-cluster-app1", "fs-cluster-app2"):
+        versions = spans[name]
+        assert set(versions) == {old, new}, versions
+        assert versions[old][1] < versions[new][0], versions
+        switched[name] = versions[new][0]
+    first, second = sorted(switched, key=switched.get)
+    assert spans[second][old][1] > spans[first][new][0], spans
 
 
 @pytest.mark.parametrize("name", STEPS)
@@ -80,17 +95,7 @@ def test_step1_answers_come_from_both_app_hosts(host):
 
 def test_step2_the_rolling_deploy_moves_answers_host_by_host(host):
     assert step(host, "step2-rolling-deploy-v2")["rc"] == 0, output(host, "step2-rolling-deploy-v2")
-    spans = load(host, "step2-rolling-deploy-v2")["spans"]
-    switched = {}
-    for name in ("fs-cluster-app1", "fs-cluster-app2"):
-        versions = spans[name]
-        assert set(versions) == {"1.0.0", "2.0.0"}, versions
-        # Drained while it switched: the host's last v1 answer came before its first v2 one.
-        assert versions["1.0.0"][1] < versions["2.0.0"][0], versions
-        switched[name] = versions["2.0.0"][0]
-    first, second = sorted(switched, key=switched.get)
-    # One host at a time: the second still answered v1 after the first answered v2.
-    assert spans[second]["1.0.0"][1] > spans[first]["2.0.0"][0], spans
+    assert_moved_host_by_host(load(host, "step2-rolling-deploy-v2")["spans"], "1.0.0", "2.0.0")
 
 
 def test_step2_static_files_of_both_versions_were_found(host):
@@ -100,8 +105,9 @@ def test_step2_static_files_of_both_versions_were_found(host):
 
 
 def test_an_app_host_serves_the_previous_releases_static_files_too(host):
-    """A v1 page still out after the last v1 host was drained names app-v1.css: the v2
-    hosts serve it from their previous release."""
+    """A page of the version going away, still out after the last host of that version was
+    drained, names that version's file (app-v1.css in the deploy, app-v2.css in the
+    rollback): a host serves it from its previous release. app2 ends on v1, after v2."""
     serving = app_host("fs-cluster-app2")
     for name in ("app-v1.css", "app-v2.css", "style.css"):
         answer = http_get(serving, f"/static/{name}", "sample.test", port=8080)
@@ -132,37 +138,57 @@ def test_step3_the_broken_release_stops_at_the_first_host(host):
     )
 
 
-def test_step4_the_new_host_answers_only_once_healthy(host):
-    totals = load(host, "step4-scale-out")
-    assert step(host, "step4-scale-out")["rc"] == 0, output(host, "step4-scale-out")
-    assert "fs-cluster-app3 2.0.0" in totals["answers"], totals["answers"]
-    assert {key.split()[1] for key in totals["answers"]} == {"2.0.0"}, totals["answers"]
+def test_step4_the_rollback_moves_answers_host_by_host_back_to_v1(host):
+    assert step(host, "step4-rollback-v1")["rc"] == 0, output(host, "step4-rollback-v1")
+    assert_moved_host_by_host(load(host, "step4-rollback-v1")["spans"], "2.0.0", "1.0.0")
 
 
-def test_step5_a_killed_host_costs_at_most_the_requests_in_flight(host):
-    totals = load(host, "step5-kill-app2")
+def live_releases(host, name: str) -> dict[str, str]:
+    """The release of `sample` that the step's play said each host runs, at its end."""
+    return dict(re.findall(r"(fs-cluster-app\d): sample ([0-9a-f]{12})", output(host, name)))
+
+
+def test_step4_every_host_ends_on_the_release_before_v2(host):
+    deployed = live_releases(host, "step2-rolling-deploy-v2")
+    rolled_back = live_releases(host, "step4-rollback-v1")
+    assert rolled_back.keys() == {"fs-cluster-app1", "fs-cluster-app2"}, output(host, "step4-rollback-v1")
+    # A release is named after its content: v1's is the same on both hosts, and not v2's.
+    assert len(set(rolled_back.values())) == 1, rolled_back
+    assert set(rolled_back.values()).isdisjoint(deployed.values()), (deployed, rolled_back)
+
+
+def test_step5_the_new_host_answers_only_once_healthy(host):
+    totals = load(host, "step5-scale-out")
+    assert step(host, "step5-scale-out")["rc"] == 0, output(host, "step5-scale-out")
+    # The inventory names v1 again after the rollback: every host, the new one too, runs it.
+    assert "fs-cluster-app3 1.0.0" in totals["answers"], totals["answers"]
+    assert {key.split()[1] for key in totals["answers"]} == {"1.0.0"}, totals["answers"]
+
+
+def test_step6_a_killed_host_costs_at_most_the_requests_in_flight(host):
+    totals = load(host, "step6-kill-app2")
     failed = totals["non_2xx"] + totals["socket_errors"]
     print(f"killed app host: {failed} failed of {totals['requests']} ({totals['kinds']})")
     assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
 
 
-def test_step5_the_killed_host_is_used_again_without_a_playbook(host):
-    # The next steps' loads ran after it came back: it answered in step 6.
-    assert "fs-cluster-app2" in answering_hosts(load(host, "step6-scale-in"))
+def test_step6_the_killed_host_is_used_again_without_a_playbook(host):
+    # The next steps' loads ran after it came back: it answered in step 7.
+    assert "fs-cluster-app2" in answering_hosts(load(host, "step7-scale-in"))
 
 
-def test_step6_the_retired_host_left_first(host):
-    assert step(host, "step6-scale-in")["rc"] == 0, output(host, "step6-scale-in")
-    assert answering_hosts(load(host, "step7-converge-again")) == {"fs-cluster-app2", "fs-cluster-app3"}
+def test_step7_the_retired_host_left_first(host):
+    assert step(host, "step7-scale-in")["rc"] == 0, output(host, "step7-scale-in")
+    assert answering_hosts(load(host, "step8-converge-again")) == {"fs-cluster-app2", "fs-cluster-app3"}
     assert not host.file("/etc/nginx/members.d/sample/fs-cluster-app1.conf").exists
     retired = app_host("fs-cluster-app1")
     assert not retired.file("/etc/uwsgi-emperor/vassals/sample.ini").exists
     assert retired.file("/srv/sample/current").is_symlink  # its files and data stay
 
 
-def test_step7_a_second_converge_changes_nothing(host):
-    recap = step(host, "step7-converge-again")["recap"]
-    assert recap, output(host, "step7-converge-again")
+def test_step8_a_second_converge_changes_nothing(host):
+    recap = step(host, "step8-converge-again")["recap"]
+    assert recap, output(host, "step8-converge-again")
     changed = [line for line in recap if not re.search(r"changed=0\s", line)]
     assert not changed, recap
 
