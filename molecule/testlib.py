@@ -162,3 +162,7 @@ def load(host: Any, name: str) -> dict:
 
 def output(host: Any, name: str) -> str:
     return "\n".join(step(host, name)["output"])
+
+
+def whole_output(host: Any, name: str) -> str:
+    return host.file(f"/root/steps/{name}.log").content_string

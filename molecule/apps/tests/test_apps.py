@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
-from testlib import docker_hosts, http_get, load, output
+from testlib import docker_hosts, http_get, load, output, whole_output
 from testlib import step as record
 
 testinfra_hosts = docker_hosts("app")
@@ -181,3 +182,23 @@ def test_uvr_was_installed_by_uv_with_exactly_what_its_lock_pins(host):
     assert installed(host, "uvr", "flaskr") == ("1.0.0", "uv")
     # uv came from the package index into its own virtualenv, apart from every app.
     assert host.file("/opt/flaskstack/uv/bin/uv").is_file
+
+
+def test_a_converge_repairs_edits_by_hand_and_leaves_the_rest_alone(host):
+    assert record(host, "converge-repairs")["rc"] == 0, output(host, "converge-repairs")
+    assert record(host, "converge-again")["rc"] == 0, output(host, "converge-again")
+    # The fast path names what it found, and the full deploy of those apps puts it right.
+    found = whole_output(host, "converge-repairs")
+    assert "uvr: /etc/flaskapp/uvr.env changed" in found, found
+    assert "pkgr: /srv/pkgr/wsgi.py changed" in found, found
+    assert host.file("/etc/flaskapp/uvr.env").mode == 0o640
+    assert host.file("/srv/pkgr/wsgi.py").contains("create_app")
+    # Then every app is as its last deploy left it: nothing runs, nothing changes.
+    assert "none: each app is as its last deploy left it" in whole_output(host, "converge-again")
+    recap = output(host, "converge-again").split("PLAY RECAP")[-1]
+    assert re.search(r"fs-apps-bookworm\s+: ok=\d+\s+changed=0\s", recap), recap
+    for name in ("converge-repairs", "converge-again"):
+        totals = load(host, name)
+        print(name, totals)
+        assert totals["requests"] > 0, totals
+        assert_no_failed_request(totals)
