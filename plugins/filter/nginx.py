@@ -3,6 +3,7 @@ addresses systemd holds for nginx (module_utils/nginx_sockets.py).
 
     {{ settings | flaskstack.stack.nginx_problems }}          # the main entry point's variables
     {{ nginx_site | flaskstack.stack.nginx_site_problems }}
+    {{ nginx_sites | flaskstack.stack.nginx_sites_problems }}
     {{ nginx_locations | flaskstack.stack.nginx_locations_problems }}
     {{ nginx_listen | flaskstack.stack.nginx_socket_addresses }}
 """
@@ -15,6 +16,7 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.nginx_checks impo
     locations_problems,
     nginx_problems,
     site_problems,
+    sites_problems,
 )
 from ansible_collections.flaskstack.stack.plugins.module_utils.nginx_sockets import (
     nginx_socket_addresses,
@@ -26,6 +28,7 @@ class FilterModule:
         return {
             "nginx_problems": nginx_problems,
             "nginx_site_problems": site_problems,
+            "nginx_sites_problems": sites_problems,
             "nginx_locations_problems": locations_problems,
             "nginx_socket_addresses": nginx_socket_addresses,
         }

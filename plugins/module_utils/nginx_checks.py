@@ -344,17 +344,24 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         found += check_listen(f"nginx_listen[{index}]", listen)
     for index, directive in enumerate(settings["nginx_http_extra_directives"]):
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
-    sites = settings["nginx_sites"]
+    found += sites_problems(settings["nginx_sites"])
+    return found
+
+
+def sites_problems(sites: list[dict[str, Any]], where: str = "nginx_sites") -> list[str]:
+    """Problems of a list of sites (nginx_sites, or another role's list for the sites entry
+    point): each site's, and names or server names that two sites share."""
+    found: list[str] = []
     for index, site in enumerate(sites):
-        found += site_problems(site, f"nginx_sites[{index}]")
+        found += site_problems(site, f"{where}[{index}]")
     found += check_duplicates(
-        ((f"nginx_sites[{i}].name", s.get("name")) for i, s in enumerate(sites)),
+        ((f"{where}[{i}].name", s.get("name")) for i, s in enumerate(sites)),
         "site name",
         "site names must be unique",
     )
     found += check_duplicates(
         (
-            (f"nginx_sites[{i}].server_names[{j}]", name)
+            (f"{where}[{i}].server_names[{j}]", name)
             for i, site in enumerate(sites)
             if site.get("state", "present") == "present"
             for j, name in enumerate(site.get("server_names") or [])
