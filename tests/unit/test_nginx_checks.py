@@ -355,3 +355,16 @@ def test_proxy_pass_names_an_upstream_or_is_a_url() -> None:
     assert nginx.check_locations(
         "l", [{"path": "/", "proxy_pass": "shop", "proxy_connect_timeout": -1}], upstreams
     )
+
+
+def test_sites_problems_names_the_list_it_checks() -> None:
+    # The sites entry point's list (the balancer's): each site's problems and shared names,
+    # under the name the caller gives.
+    sites = [SITE, {**SITE, "server_names": ["bad name"]}, {"name": "gone", "state": "absent"}]
+    assert nginx.sites_problems(sites, "balancer_sites") == [
+        "balancer_sites[1].server_names[0] = 'bad name': allowed: a host name such as shop.example.com,"
+        " *.example.com or _",
+        "balancer_sites[1].name = 'files': site name already used by balancer_sites[0].name; site names"
+        " must be unique",
+    ]
+    assert nginx.sites_problems([SITE, {**SITE, "name": "other", "server_names": ["other.test"]}]) == []

@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 import testinfra
-from testlib import docker_hosts, http_get, load, output, step, unix_json
+from testlib import docker_hosts, http_get, load, output, step, unix_json, whole_output
 
 testinfra_hosts = docker_hosts("balancers")
 
@@ -191,6 +191,19 @@ def test_step8_a_second_converge_changes_nothing(host):
     assert recap, output(host, "step8-converge-again")
     changed = [line for line in recap if not re.search(r"changed=0\s", line)]
     assert not changed, recap
+
+
+def test_step8_the_app_hosts_skip_their_deploys_without_asking_the_balancer_again(host):
+    # The fast path held for every app of both serving hosts, and each read its member files
+    # in the list the balancer play made in this run: no host asked the balancer again.
+    found = whole_output(host, "step8-converge-again")
+    unchanged = "msg: 'none: each app is as its last deploy left it'"
+    for name in ("fs-cluster-app2", "fs-cluster-app3"):
+        assert re.search(rf"ok: \[{name}\] => ?\n\s+{re.escape(unchanged)}", found), name
+    section = found.split("Read this host's member files on the balancers not listed in this run]")[1]
+    section = section.split("TASK [")[0]
+    assert "skipping: [fs-cluster-app2]" in section, section
+    assert "(item=" not in section, section
 
 
 def test_every_accepted_post_is_stored_once(host):
