@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIOS ?= default nginx uwsgi flaskapp faults deploy apps cluster
 
-.PHONY: help venv deps docker images demo demo-cluster demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
+.PHONY: help venv sslyze deps docker images demo demo-cluster demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -24,6 +24,14 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed ## Controller virtualenv from the pinned requirements.txt
+
+build/sslyze/.installed: requirements-sslyze.txt
+	$(PYTHON) -m venv build/sslyze
+	build/sslyze/bin/pip install --quiet --upgrade pip
+	build/sslyze/bin/pip install --quiet -r requirements-sslyze.txt
+	touch $@
+
+sslyze: build/sslyze/.installed ## sslyze, the Mozilla-profile TLS checker the nginx scenario runs, in its own virtualenv (it pins an older cryptography)
 
 deps: venv ## Collections from requirements.yml (already shipped by the pinned ansible)
 	ansible-galaxy collection install -r requirements.yml
@@ -74,7 +82,7 @@ collection: venv ## Build the collection tarball build/flaskstack-stack-VERSION.
 collection-test: venv ## Install the collection built from the checkout by itself: ansible-doc of its roles, flaskstack.stack.site parses (no container)
 	pytest -q tests/collection
 
-molecule: deps images ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy, apps, cluster (SCENARIOS="default nginx" for some)
+molecule: deps images sslyze ## Molecule scenarios default, nginx, uwsgi, flaskapp, faults, deploy, apps, cluster (SCENARIOS="default nginx" for some)
 	export FLASKSTACK_IMAGE_BOOKWORM=$$(tools/lab-image.sh --name bookworm) \
 	       FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie); \
 	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \

@@ -153,6 +153,9 @@ def balancer_sites(apps: list[dict[str, Any]], settings: Mapping[str, Any]) -> l
         }
         if settings.get("listen"):
             site["listen"] = list(settings["listen"])
+        if app.get("tls"):
+            # HTTPS ends at the balancers; the app hosts' backend sites stay plain.
+            site["tls"] = dict(app["tls"])
         sites.append(site)
     return sites
 

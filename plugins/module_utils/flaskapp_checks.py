@@ -23,6 +23,7 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_positive,
     problem,
 )
+from ansible_collections.flaskstack.stack.plugins.module_utils.tls_checks import tls_problems
 
 APP_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 APP_NAME_RULE = (
@@ -329,6 +330,15 @@ def app_problems(
         )
     for index, listen in enumerate(app.get("listen") or []):
         found += nginx.check_listen(f"{where}.listen[{index}]", listen)
+    if app.get("tls") is not None:
+        if "site" in app:
+            found.append(
+                problem(
+                    f"{where}.tls", "(given)", "an app mounted on another site is served with that site's tls"
+                )
+            )
+        else:
+            found += tls_problems(f"{where}.tls", app["tls"], names, f"{where}.server_names")
     prefix = app.get("url_prefix", "/")
     found += nginx.check_token(
         f"{where}.url_prefix", prefix, PREFIX, "a URL path starting with '/', such as /blog"

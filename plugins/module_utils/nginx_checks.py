@@ -20,6 +20,7 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_positive,
     problem,
 )
+from ansible_collections.flaskstack.stack.plugins.module_utils.tls_checks import tls_problems
 
 # Characters that end or open a directive in nginx's syntax, or a line.
 CONFIG_BREAKERS = ("\n", "\r", ";", "{", "}", "#")
@@ -42,6 +43,10 @@ EXPIRES = re.compile(r"off|epoch|max|-?\d+(?:ms|s|m|h|d|w|M|y)?")
 SIZE = re.compile(r"\d+[kKmMgG]?")
 MIME = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
 USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+TLS_VERSION = re.compile(r"TLSv1(?:\.[0-3])?")
+OPENSSL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+DURATION = re.compile(r"\d+(?:ms|s|m|h|d|w|M|y)?")
+SESSION_CACHE = re.compile(r"off|none|(?:builtin(?::\d+)?\s*)?(?:shared:[A-Za-z0-9_]+:\d+[km]?)?")
 
 
 def breaker(value: str) -> str | None:
@@ -290,6 +295,8 @@ def site_problems(site: dict[str, Any], where: str = "nginx_site") -> list[str]:
     found += check_locations(f"{where}.locations", site.get("locations"), [u.get("name") for u in upstreams])
     for index, directive in enumerate(site.get("directives") or []):
         found += check_directive(f"{where}.directives[{index}]", directive)
+    if site.get("tls") is not None:
+        found += tls_problems(f"{where}.tls", site["tls"], names, f"{where}.server_names")
     return found
 
 
@@ -344,7 +351,33 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         found += check_listen(f"nginx_listen[{index}]", listen)
     for index, directive in enumerate(settings["nginx_http_extra_directives"]):
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
+    found += tls_settings_problems(settings)
     found += sites_problems(settings["nginx_sites"])
+    return found
+
+
+def tls_settings_problems(settings: dict[str, Any]) -> list[str]:
+    """The nginx_tls_ variables: the profile every site with `tls` gets."""
+    found = []
+    for index, listen in enumerate(settings["nginx_tls_listen"]):
+        found += check_listen(f"nginx_tls_listen[{index}]", listen)
+    if not settings["nginx_tls_protocols"]:
+        found.append(problem("nginx_tls_protocols", [], "name at least one TLS version, such as TLSv1.3"))
+    for index, version in enumerate(settings["nginx_tls_protocols"]):
+        found += check_token(f"nginx_tls_protocols[{index}]", version, TLS_VERSION, "TLSv1.2 or TLSv1.3")
+    for name in ("nginx_tls_ciphers", "nginx_tls_ecdh_curves"):
+        for index, value in enumerate(settings[name]):
+            found += check_token(f"{name}[{index}]", value, OPENSSL_NAME, "an OpenSSL name such as X25519")
+    timeout = settings["nginx_tls_session_timeout"]
+    found += check_token("nginx_tls_session_timeout", timeout, DURATION, "a time such as 1d or 600s")
+    found += check_token(
+        "nginx_tls_session_cache",
+        settings["nginx_tls_session_cache"],
+        SESSION_CACHE,
+        "off, none, or shared:NAME:SIZE such as shared:flaskstack_tls:10m",
+    )
+    found += check_positive("nginx_tls_hsts_max_age", settings["nginx_tls_hsts_max_age"], minimum=0)
+    found += check_positive("nginx_tls_selfsigned_days", settings["nginx_tls_selfsigned_days"])
     return found
 
 

@@ -143,3 +143,80 @@ def test_the_helper_says_how_to_call_it() -> None:
     done = subprocess.run([sys.executable, str(HELPER)], capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "record STATE_DIR APP" in done.stderr
+
+
+def test_health_over_https_names_the_site_in_the_handshake(tmp_path: Path) -> None:
+    """`health` and `check` reach an https health URL at an address, the TLS handshake
+    naming the site (SNI) as a client's would; the certificate is not theirs to judge."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    seen: dict[str, list] = {"sni": [], "hosts": []}
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    def sni(_socket: object, server_name: str | None, _context: object) -> None:
+        seen["sni"].append(server_name)
+        # Like nginx's catch-all (ssl_reject_handshake): no name, no handshake.
+        return None if server_name else ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+
+    context.sni_callback = sni
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen["hosts"].append(self.headers["Host"])
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{server.server_port}/healthz"
+        answer = json.loads(helper("health", url, "shop.test", stdin=None))
+        assert (answer["status"], answer["content"]) == (200, "ok")
+        assert seen == {"sni": ["shop.test"], "hosts": ["shop.test"]}
+        gone = json.loads(helper("health", "https://127.0.0.1:1/healthz", "shop.test", stdin=None))
+        assert gone["status"] == 0
+        assert gone["msg"].startswith("unreachable")
+    finally:
+        server.shutdown()
+
+
+def test_a_certificate_near_its_end_runs_the_full_deploy(
+    deployed: dict, health: dict, tmp_path: Path
+) -> None:
+    """A self-signed certificate is made again by the full deploy 30 days before it expires."""
+    for days in (10, 90):
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-days", str(days), "-subj", "/CN=shop.test", "-keyout", str(tmp_path / f"{days}.key"),
+             "-out", str(tmp_path / f"{days}.pem")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    soon = str(tmp_path / "10.pem")
+    assert check(deployed, health, certificates=[soon]) == f"{soon} expires within 30 days"
+    assert check(deployed, health, certificates=[str(tmp_path / "90.pem")]) == "unchanged"

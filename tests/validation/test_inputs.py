@@ -13,6 +13,7 @@ unreachable=0), with a message that names the offending variable. No container n
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -22,11 +23,44 @@ from typing import Any
 import pytest
 import yaml
 from conftest import CHECKOUT, ROOT, Ansible, Installed
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 PLUGINS = Path(__file__).resolve().parent / "connection_plugins"
 HOST = "target"
 CHECK_PLAY = "Check the input of every host"  # playbooks/validate.yml
 SECRET = "s3cret-value"
+
+
+def tls_pair(names: list[str], days: tuple[int, int] = (-1, 90)) -> tuple[str, str]:
+    """A self-signed certificate (PEM) for NAMES, valid from DAYS[0] to DAYS[1] days from
+    now, and its key (PEM)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + datetime.timedelta(days=days[0]))
+        .not_valid_after(now + datetime.timedelta(days=days[1]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+# A site with HTTPS from files: its certificate and key, and others that do not fit it.
+TLS_CERT, TLS_KEY = tls_pair(["secure.test", "*.secure.test"])
+OTHER_CERT, OTHER_KEY = tls_pair(["other.test"])
+EXPIRED_CERT, EXPIRED_KEY = tls_pair(["secure.test", "*.secure.test"], (-30, -1))
 
 BASE: dict[str, Any] = {
     "nginx_sites": [
@@ -34,7 +68,12 @@ BASE: dict[str, Any] = {
             "name": "files",
             "server_names": ["files.test"],
             "locations": [{"path": "/static/", "alias": "/srv/www/", "expires": "1h"}],
-        }
+        },
+        {
+            "name": "secure",
+            "server_names": ["secure.test", "www.secure.test"],
+            "tls": {"source": "files", "certificate": TLS_CERT, "key": TLS_KEY},
+        },
     ],
     "uwsgi_vassals": [{"name": "legacy", "options": {"module": "legacy.wsgi:application"}}],
     "flaskapp_apps": [
@@ -198,6 +237,31 @@ CASES = [
     ("name-too-long", "flaskapp_apps[0].name", "a" * 40, "flaskapp_apps[0].name"),
     ("user-bad", "flaskapp_apps[1].user", "root user", "flaskapp_apps[1].user"),
     ("site-name-bad", "nginx_sites[0].name", "../default", "nginx_sites[0].name"),
+    # HTTPS: certificates and keys that do not fit the site, checked before anything changes.
+    ("tls-key-not-the-certificates", "nginx_sites[1].tls.key", OTHER_KEY, "nginx_sites[1].tls.key"),
+    (
+        "tls-certificate-expired",
+        "nginx_sites[1].tls",
+        {"source": "files", "certificate": EXPIRED_CERT, "key": EXPIRED_KEY},
+        "expired on",
+    ),
+    (
+        "tls-names-not-covered",
+        "nginx_sites[1].tls",
+        {"source": "files", "certificate": OTHER_CERT, "key": OTHER_KEY},
+        "does not cover the server name(s) secure.test, www.secure.test",
+    ),
+    ("tls-key-missing", "nginx_sites[1].tls.key", DELETE, "nginx_sites[1].tls.key"),
+    (
+        "tls-certificate-not-pem",
+        "nginx_sites[1].tls.certificate",
+        "not a certificate",
+        "is not a PEM certificate",
+    ),
+    ("tls-source-unknown", "nginx_sites[1].tls.source", "magic", "source"),
+    ("tls-catch-all-name", "nginx_sites[1].server_names", ["_"], "nginx_sites[1].server_names[0]"),
+    ("tls-listen-bad", "nginx_sites[1].tls.listen", ["443 sl"], "nginx_sites[1].tls.listen[0]"),
+    ("tls-protocol-bad", "nginx_tls_protocols", ["SSLv3"], "nginx_tls_protocols[0]"),
     ("vassal-name-bad", "uwsgi_vassals[0].name", "leg acy", "uwsgi_vassals[0].name"),
     # Duplicates and clashes.
     ("dup-app", "flaskapp_apps[3]", {**APP, "server_names": ["other.test"]}, "flaskapp_apps[3].name"),
@@ -427,6 +491,7 @@ def test_bad_input_is_refused_before_anything_changes(
     assert run.failed_task.startswith(("Check", "Validating arguments")), run.failed_task
     assert expected in run.message, run.message
     assert SECRET not in run.message, "a setting's value leaked into the message"
+    assert "PRIVATE KEY" not in run.output, "a private key leaked into the output"
 
 
 def test_all_problems_are_listed_at_once(site: Site, tmp_path: Path) -> None:

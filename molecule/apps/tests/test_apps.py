@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from testlib import docker_hosts, http_get, load, output, whole_output
+from testlib import docker_hosts, http_get, load, output, parse_response, whole_output
 from testlib import step as record
 
 testinfra_hosts = docker_hosts("app")
@@ -205,3 +205,15 @@ def test_a_converge_repairs_edits_by_hand_and_leaves_the_rest_alone(host):
         print(name, totals)
         assert totals["requests"] > 0, totals
         assert_no_failed_request(totals)
+
+
+def test_uvr_answers_over_https_with_its_own_certificate(host):
+    # Its deploys' health checks went this way too (they would have failed otherwise).
+    result = host.run(
+        "curl --silent --show-error --include --max-time 10 --cacert /etc/nginx/tls/uvr/fullchain.pem"
+        " --resolve uvr.test:443:127.0.0.1 https://uvr.test/about"
+    )
+    response = parse_response(result)
+    assert response.status == 200, response
+    assert response.headers["strict-transport-security"] == "max-age=63072000"
+    assert http_get(host, "/about", "uvr.test").status == 200  # redirect: false

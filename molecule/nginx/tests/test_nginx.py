@@ -8,10 +8,14 @@ server answered a request.
 from __future__ import annotations
 
 import collections
+import json
+import shlex
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
-from testlib import assert_running, docker_hosts, http_get
+from testlib import assert_running, docker_hosts, http_get, parse_response
 
 testinfra_hosts = docker_hosts("web")
 
@@ -191,6 +195,112 @@ def test_systemd_holds_the_listening_sockets_and_nginx_inherited_them(host):
     for line in listening.splitlines():
         assert '"systemd"' in line, listening
         assert '"nginx"' in line, listening
+
+
+SSLYZE = Path(__file__).resolve().parents[3] / "build" / "sslyze" / "bin" / "sslyze"
+SELFSIGNED = "/etc/nginx/tls/secure/fullchain.pem"
+TEST_CA = "/root/test-ca.pem"
+
+
+def https(host, name: str, path: str = "/", cacert: str = SELFSIGNED, options: str = ""):
+    """GET https://NAME/PATH from inside the host (NAME resolved to 127.0.0.1, so SNI and the
+    certificate check use it), trusting CACERT."""
+    command = (
+        f"curl --silent --show-error --include --max-time 10 --cacert {cacert} {options}"
+        f" --resolve {name}:443:127.0.0.1 {shlex.quote(f'https://{name}{path}')}"
+    )
+    return parse_response(host.run(command))
+
+
+def test_tls_site_answers_over_https_with_its_certificate(host):
+    response = https(host, "secure.test")
+    assert (response.status, response.body) == (200, "secure https HTTP/2.0\n"), response
+    assert https(host, "www.secure.test").status == 200
+    response = https(host, "filed.test", cacert=TEST_CA)
+    assert (response.status, response.body) == (200, "filed https\n"), response
+
+
+def test_http_moves_to_https_keeping_path_and_query(host):
+    response = http_get(host, "/a/b?x=1&y=two", "secure.test")
+    assert response.status == 301, response
+    assert response.headers["location"] == "https://secure.test/a/b?x=1&y=two"
+
+
+def test_acme_challenges_stay_on_plain_http(host):
+    # Not redirected: answered from the ACME web root (empty here).
+    assert http_get(host, "/.well-known/acme-challenge/token", "secure.test").status == 404
+
+
+def test_hsts_by_default_and_none_when_turned_off(host):
+    assert https(host, "secure.test").headers["strict-transport-security"] == "max-age=63072000"
+    filed = https(host, "filed.test", cacert=TEST_CA)
+    assert "strict-transport-security" not in filed.headers
+    # redirect: false serves the site over plain HTTP too.
+    assert (http_get(host, "/", "filed.test").status, http_get(host, "/", "filed.test").body) == (
+        200,
+        "filed http\n",
+    )
+
+
+def test_alpn_negotiates_http2(host):
+    version = host.check_output(
+        f"curl --silent --output /dev/null --write-out '%{{http_version}}' --http2 --cacert {SELFSIGNED}"
+        " --resolve secure.test:443:127.0.0.1 https://secure.test/"
+    )
+    assert version == "2"
+
+
+def test_unknown_name_gets_no_certificate(host):
+    # The TLS catch-all refuses the handshake: curl exits 35 (SSL connect error).
+    result = host.run("curl --silent --insecure --resolve nobody.test:443:127.0.0.1 https://nobody.test/")
+    assert result.rc == 35, result
+
+
+def test_keys_only_root_reads_in_a_directory_only_root_enters(host):
+    for path in ("/etc/nginx/tls", "/etc/nginx/tls/secure", "/etc/nginx/tls/filed"):
+        directory = host.file(path)
+        assert (directory.user, directory.group, directory.mode) == ("root", "root", 0o700), path
+    for site in ("secure", "filed"):
+        key = host.file(f"/etc/nginx/tls/{site}/privkey.pem")
+        assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+        chain = host.file(f"/etc/nginx/tls/{site}/fullchain.pem")
+        assert (chain.user, chain.mode) == ("root", 0o644)
+    assert host.run("sudo -u www-data cat /etc/nginx/tls/secure/privkey.pem").rc != 0
+
+
+def test_selfsigned_certificate_names_the_site_and_lasts_a_year_at_most(host):
+    text = host.check_output(f"openssl x509 -in {SELFSIGNED} -noout -ext subjectAltName -enddate -startdate")
+    assert "DNS:secure.test, DNS:www.secure.test" in text
+    days = host.check_output(
+        f'echo $(( ($(date -d "$(openssl x509 -in {SELFSIGNED} -noout -enddate | cut -d= -f2)" +%s)'
+        f' - $(date -d "$(openssl x509 -in {SELFSIGNED} -noout -startdate | cut -d= -f2)" +%s)) / 86400 ))'
+    )
+    assert int(days) <= 366
+
+
+def test_nginx_warns_about_nothing(host):
+    # No OCSP stapling warning (stapling is off), no deprecated `listen ... http2` on trixie.
+    result = host.run("nginx -t")
+    assert result.rc == 0
+    assert "[warn]" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("name", "ca"), [("secure.test", SELFSIGNED), ("filed.test", TEST_CA)])
+def test_tls_is_compliant_with_mozillas_intermediate_profile(host, tmp_path, name, ca):
+    """sslyze (build/sslyze, `make sslyze`) from the controller, at the container's address."""
+    assert SSLYZE.exists(), f"{SSLYZE} is missing: make sslyze"
+    address = host.check_output("hostname -I").split()[0]
+    (tmp_path / "ca.pem").write_text(host.file(ca).content_string)
+    result = subprocess.run(
+        [str(SSLYZE), "--mozilla_config=intermediate", f"--certinfo_ca_file={tmp_path / 'ca.pem'}",
+         f"--json_out={tmp_path / 'scan.json'}", f"{name}:443{{{address}}}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    print(result.stdout[-3000:])
+    scan = json.loads((tmp_path / "scan.json").read_text())
+    assert scan["server_scan_results"][0]["scan_status"] == "COMPLETED", result.stdout
+    assert "is compliant with Mozilla's intermediate configuration" in result.stdout, result.stdout
+    assert result.returncode == 0, result.stdout
 
 
 # The two tests below stop nginx; they run last in this file and leave it running.
