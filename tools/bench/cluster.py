@@ -402,14 +402,14 @@ def main(argv: list[str] | None = None) -> int:
             settings["rounds"],
             logs,
         )
-        converge |= {
-            f"{key} docker": seconds
-            for key, seconds in alternate(
-                {"cluster": ("site.yml", paths["cluster"]), "solo-2": ("site.yml", paths["solo-2"])},
-                settings["rounds"],
-                logs,
-            ).items()
-        }
+        converge |= alternate(
+            {
+                "cluster docker": ("site.yml", paths["cluster"]),
+                "solo-2 docker": ("site.yml", paths["solo-2"]),
+            },
+            settings["rounds"],
+            logs,
+        )
         (source / "src" / "flaskstack_sample" / "static" / "bench-v2.css").write_text("/* v2 */\n")
         rolling = playbook(
             "playbooks/deploy.yml",

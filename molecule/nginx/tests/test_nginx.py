@@ -214,10 +214,10 @@ def https(host, name: str, path: str = "/", cacert: str = SELFSIGNED, options: s
 
 def test_tls_site_answers_over_https_with_its_certificate(host):
     response = https(host, "secure.test")
-    assert (response.status, response.body) == (200, "secure https HTTP/2.0\n"), response
+    assert (response.status, response.body) == (200, "secure https HTTP/2.0"), response
     assert https(host, "www.secure.test").status == 200
     response = https(host, "filed.test", cacert=TEST_CA)
-    assert (response.status, response.body) == (200, "filed https\n"), response
+    assert (response.status, response.body) == (200, "filed https"), response
 
 
 def test_http_moves_to_https_keeping_path_and_query(host):
@@ -238,7 +238,7 @@ def test_hsts_by_default_and_none_when_turned_off(host):
     # redirect: false serves the site over plain HTTP too.
     assert (http_get(host, "/", "filed.test").status, http_get(host, "/", "filed.test").body) == (
         200,
-        "filed http\n",
+        "filed http",
     )
 
 
