@@ -299,7 +299,7 @@ def test_tls_is_compliant_with_mozillas_intermediate_profile(host, tmp_path, nam
     print(result.stdout[-3000:])
     scan = json.loads((tmp_path / "scan.json").read_text())
     assert scan["server_scan_results"][0]["scan_status"] == "COMPLETED", result.stdout
-    assert "is compliant with Mozilla's intermediate configuration" in result.stdout, result.stdout
+    assert f"{name}:443: OK - Compliant." in result.stdout, result.stdout
     assert result.returncode == 0, result.stdout
 
 
