@@ -216,4 +216,6 @@ def test_uvr_answers_over_https_with_its_own_certificate(host):
     response = parse_response(result)
     assert response.status == 200, response
     assert response.headers["strict-transport-security"] == "max-age=63072000"
-    assert http_get(host, "/about", "uvr.test").status == 200  # redirect: false
+    plain = http_get(host, "/about", "uvr.test")  # redirect: false
+    assert plain.status == 200
+    assert "strict-transport-security" not in plain.headers  # HSTS on HTTPS answers only
