@@ -84,6 +84,15 @@ def test_balancer_sites_take_the_listen_and_method_given() -> None:
     assert site["upstreams"][0]["balance"] == "least_conn"
 
 
+def test_balancer_sites_serve_an_apps_tls_and_only_its_own() -> None:
+    tls = {"source": "selfsigned", "hsts_max_age": 0}
+    (site,) = cluster.balancer_sites([dict(SHOP, tls=tls), ADMIN], SETTINGS)
+    assert site["tls"] == tls
+    assert site["tls"] is not tls  # a copy: the balancer's site never changes the inventory's app
+    (plain,) = cluster.balancer_sites([SHOP, ADMIN], SETTINGS)
+    assert "tls" not in plain
+
+
 def test_live_releases_name_each_app_or_why_not() -> None:
     found = {"stdout_lines": ["/srv/shop=releases/1a2b3c4d5e6f", "/srv/blog=releases/ffffffffffff"]}
     assert cluster.flaskapp_live_releases(found, ["shop", "cart"]) == "shop 1a2b3c4d5e6f, cart not deployed"
