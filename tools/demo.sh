@@ -2,7 +2,7 @@
 # `make demo` / `make demo-destroy`: a systemd container named flaskstack-demo stands in
 # for a fresh Debian 12 server; site.yml provisions it through inventories/demo/, and its
 # ports 443 and 80 are published on 127.0.0.1:8443 and 127.0.0.1:8080 only (HTTPS with a
-# self-signed certificate, copied to build/demo-tls.pem; plain HTTP redirects to it).
+# self-signed certificate, copied to build/demo-tls.pem; plain HTTP answers too).
 # `make demo-cluster`: a balancer (flaskstack-demo-lb, port 80 on 127.0.0.1:8081) and two
 # app hosts (flaskstack-demo-app1, -app2) on the docker network flaskstack-demo, through
 # inventories/demo-cluster/; `make demo-destroy` removes them too.
@@ -58,8 +58,9 @@ up() {
   if docker exec "$NAME" test -f /etc/nginx/tls/sample/fullchain.pem; then
     mkdir -p build
     docker exec "$NAME" cat /etc/nginx/tls/sample/fullchain.pem >"$TLS_CERT"
-    say "GET $URL: plain HTTP moves to HTTPS"
-    curl --silent --show-error --retry 10 --retry-delay 1 --retry-connrefused --head "$URL" | grep -iE '^(HTTP|location)'
+    say "GET $URL"
+    curl --silent --show-error --fail --retry 10 --retry-delay 1 --retry-connrefused "$URL"
+    echo
     say "GET $TLS_URL, trusting the demo's self-signed certificate ($TLS_CERT):"
     say "  curl --cacert $TLS_CERT $TLS_URL    (a browser: accept the certificate, or import $TLS_CERT)"
     curl --silent --show-error --fail --retry 10 --retry-delay 1 --retry-connrefused --cacert "$TLS_CERT" "$TLS_URL"
