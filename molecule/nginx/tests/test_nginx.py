@@ -177,6 +177,13 @@ def test_broken_site_was_refused_and_never_went_live(host):
     assert http_get(host, "/", "files.test").body == "files home"
 
 
+def test_a_site_file_changed_by_hand_is_written_again(host):
+    # side_effect.yml added a line and made the file private, then converged again.
+    site = host.file("/etc/nginx/sites-enabled/balanced.conf")
+    assert "changed by hand" not in site.content_string
+    assert (site.user, site.group, site.mode) == ("root", "root", 0o644)
+
+
 def nginx_master(host) -> str:
     return host.check_output("systemctl show --property MainPID --value nginx")
 
