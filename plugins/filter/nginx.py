@@ -5,6 +5,7 @@ addresses systemd holds for nginx (module_utils/nginx_sockets.py).
     {{ nginx_site | flaskstack.stack.nginx_site_problems }}
     {{ nginx_sites | flaskstack.stack.nginx_sites_problems }}
     {{ nginx_locations | flaskstack.stack.nginx_locations_problems }}
+    {{ settings | flaskstack.stack.nginx_acme_problems }}     # nginx_acme_*, for a site with acme
     {{ nginx_listen | flaskstack.stack.nginx_socket_addresses }}
 """
 
@@ -21,6 +22,12 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.nginx_checks impo
 from ansible_collections.flaskstack.stack.plugins.module_utils.nginx_sockets import (
     nginx_socket_addresses,
 )
+from ansible_collections.flaskstack.stack.plugins.module_utils.tls_checks import acme_settings_problems
+
+
+def acme_problems(settings: dict[str, Any]) -> list[str]:
+    """The nginx_acme_ variables, where a site asks for an ACME certificate."""
+    return acme_settings_problems(settings, needed=True)
 
 
 class FilterModule:
@@ -30,5 +37,6 @@ class FilterModule:
             "nginx_site_problems": site_problems,
             "nginx_sites_problems": sites_problems,
             "nginx_locations_problems": locations_problems,
+            "nginx_acme_problems": acme_problems,
             "nginx_socket_addresses": nginx_socket_addresses,
         }

@@ -20,7 +20,10 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_positive,
     problem,
 )
-from ansible_collections.flaskstack.stack.plugins.module_utils.tls_checks import tls_problems
+from ansible_collections.flaskstack.stack.plugins.module_utils.tls_checks import (
+    acme_settings_problems,
+    tls_problems,
+)
 
 # Characters that end or open a directive in nginx's syntax, or a line.
 CONFIG_BREAKERS = ("\n", "\r", ";", "{", "}", "#")
@@ -352,7 +355,14 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
     for index, directive in enumerate(settings["nginx_http_extra_directives"]):
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
     found += tls_settings_problems(settings)
-    found += sites_problems(settings["nginx_sites"])
+    sites = settings["nginx_sites"]
+    acme_sites = [
+        s
+        for s in sites
+        if isinstance(s, dict) and isinstance(s.get("tls"), dict) and s["tls"].get("source") == "acme"
+    ]
+    found += acme_settings_problems(settings, needed=bool(acme_sites))
+    found += sites_problems(sites)
     return found
 
 

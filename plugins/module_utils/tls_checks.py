@@ -5,8 +5,10 @@ name, or `*.` and a domain), and the TLS listen addresses and the redirect's por
 valid. For `files`, the certificate and key the user gave are read here, on the
 controller, with the `cryptography` package that ansible-core requires: both must parse,
 the key must be the certificate's, the certificate must be valid now, and its names must
-cover every server name of the site. The key is a secret: no problem sentence ever shows
-it (its value is given as '(secret)').
+cover every server name of the site. For `acme`, the names must be ones an HTTP-01
+challenge can prove (no wildcard, no address), and the nginx_acme_ settings must name an
+https directory and, unless told otherwise, an email. The key is a secret: no problem
+sentence ever shows it (its value is given as '(secret)').
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # Names a certificate can hold: a host name, or a wildcard for one label of a domain.
 CERT_NAME = re.compile(rf"(?:\*\.)?{LABEL}(?:\.{LABEL})+|{LABEL}")
 SECRET = "(secret)"
+EMAIL = re.compile(rf"[^@\s]+@{LABEL}(?:\.{LABEL})+")
+ADDRESS = re.compile(r"[0-9.]+|.*:.*")
 
 
 def name_covered(name: str, cert_names: list[str]) -> bool:
@@ -142,7 +146,9 @@ def tls_problems(
     source = tls.get("source")
     if source == "files":
         found += files_problems(where, tls, [n for n in server_names if isinstance(n, str)], now)
-    elif source == "selfsigned":
+    elif source == "acme":
+        found += acme_names_problems(names_where, server_names)
+    if source in ("selfsigned", "acme"):
         for name in ("certificate", "key"):
             if tls.get(name):
                 found.append(
@@ -152,6 +158,67 @@ def tls_problems(
                         "only source files takes a certificate and key",
                     )
                 )
-    else:
-        found.append(problem(f"{where}.source", source, "allowed: selfsigned, files"))
+    elif source != "files":
+        found.append(problem(f"{where}.source", source, "allowed: acme, selfsigned, files"))
+    return found
+
+
+def acme_names_problems(names_where: str, server_names: list[Any]) -> list[str]:
+    """Names an ACME server proves over HTTP-01: each is a host name it reaches on port 80."""
+    found = []
+    for index, name in enumerate(server_names):
+        if not isinstance(name, str):
+            continue
+        if name.startswith("*."):
+            found.append(
+                problem(
+                    f"{names_where}[{index}]",
+                    name,
+                    "source acme proves names over HTTP-01, which cannot prove a wildcard:"
+                    " name each host, or use source files",
+                )
+            )
+        elif ADDRESS.fullmatch(name):
+            found.append(
+                problem(f"{names_where}[{index}]", name, "source acme needs a DNS name, not an address")
+            )
+    return found
+
+
+def acme_settings_problems(settings: dict[str, Any], needed: bool) -> list[str]:
+    """The nginx_acme_ variables (SETTINGS: name -> value); the email only when NEEDED (a
+    site asks for an ACME certificate)."""
+    found = []
+    directory = settings["nginx_acme_directory"]
+    if not isinstance(directory, str) or not re.fullmatch(r"https://[^/\s]+(/\S*)?", directory):
+        found.append(
+            problem(
+                "nginx_acme_directory",
+                directory,
+                "must be the https URL of the ACME server's directory"
+                " (ACME runs over HTTPS only, RFC 8555), such as https://acme-v02.api.letsencrypt.org/directory",
+            )
+        )
+    from ansible_collections.flaskstack.stack.plugins.module_utils.nginx_checks import check_address
+
+    for index, peer in enumerate(settings.get("nginx_acme_peers") or []):
+        if isinstance(peer, str) and peer.startswith("unix:"):
+            found.append(
+                problem(f"nginx_acme_peers[{index}]", peer, "must be HOST:PORT, such as 10.0.0.12:80")
+            )
+        else:
+            found += check_address(f"nginx_acme_peers[{index}]", peer)
+    email = settings["nginx_acme_email"]
+    if email and not (isinstance(email, str) and EMAIL.fullmatch(email)):
+        found.append(problem("nginx_acme_email", email, "must be an email address, such as ops@example.com"))
+    if needed and not email and settings["nginx_acme_email_required"]:
+        found.append(
+            problem(
+                "nginx_acme_email",
+                email,
+                f"a site asks for an ACME certificate and {directory} wants a contact address"
+                " (expiry and policy notices): give one, or set nginx_acme_email_required: false"
+                " for a directory that takes accounts without one",
+            )
+        )
     return found

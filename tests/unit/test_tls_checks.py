@@ -138,3 +138,50 @@ def test_selfsigned_takes_no_files_and_other_settings_are_checked() -> None:
         "s.tls.key = '(secret)': only source files takes a certificate and key",
     ]
     assert "PRIVATE KEY" not in " ".join(found)
+
+
+def test_acme_proves_host_names_only() -> None:
+    assert check({"source": "acme"}, ["shop.test", "www.shop.test"]) == []
+    found = check({"source": "acme", "key": KEY}, ["*.shop.test", "192.0.2.1", "shop.test"])
+    assert found == [
+        "s.server_names[0] = '*.shop.test': source acme proves names over HTTP-01,"
+        " which cannot prove a wildcard: name each host, or use source files",
+        "s.server_names[1] = '192.0.2.1': source acme needs a DNS name, not an address",
+        "s.tls.key = '(secret)': only source files takes a certificate and key",
+    ]
+
+
+ACME = {
+    "nginx_acme_directory": "https://acme.test/dir",
+    "nginx_acme_email": "",
+    "nginx_acme_email_required": True,
+}
+
+
+def test_acme_settings() -> None:
+    assert tls.acme_settings_problems(ACME, needed=False) == []
+    assert tls.acme_settings_problems({**ACME, "nginx_acme_email": "ops@shop.test"}, needed=True) == []
+    assert tls.acme_settings_problems({**ACME, "nginx_acme_email_required": False}, needed=True) == []
+    missing = tls.acme_settings_problems(ACME, needed=True)
+    assert len(missing) == 1
+    assert missing[0].startswith("nginx_acme_email = '': a site asks for an ACME certificate")
+    found = tls.acme_settings_problems(
+        {**ACME, "nginx_acme_directory": "http://acme.test/dir", "nginx_acme_email": "ops"}, needed=True
+    )
+    assert [p.split(" = ")[0] for p in found] == ["nginx_acme_directory", "nginx_acme_email"]
+    assert "https URL" in found[0]
+
+
+def test_acme_peers_are_host_and_port() -> None:
+    assert (
+        tls.acme_settings_problems({**ACME, "nginx_acme_peers": ["lb2:80", "10.0.0.3:8080"]}, needed=False)
+        == []
+    )
+    found = tls.acme_settings_problems(
+        {**ACME, "nginx_acme_peers": ["lb2", "unix:/run/x", "lb3:80;"]}, needed=False
+    )
+    assert [p.split(" = ")[0] for p in found] == [
+        "nginx_acme_peers[0]",
+        "nginx_acme_peers[1]",
+        "nginx_acme_peers[2]",
+    ]

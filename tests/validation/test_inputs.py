@@ -262,6 +262,16 @@ CASES = [
     ("tls-catch-all-name", "nginx_sites[1].server_names", ["_"], "nginx_sites[1].server_names[0]"),
     ("tls-listen-bad", "nginx_sites[1].tls.listen", ["443 sl"], "nginx_sites[1].tls.listen[0]"),
     ("tls-protocol-bad", "nginx_tls_protocols", ["SSLv3"], "nginx_tls_protocols[0]"),
+    # ACME: RFC 8555 runs over HTTPS only; a contact address unless told the directory needs none.
+    ("acme-directory-not-https", "nginx_acme_directory", "http://acme.example/dir", "nginx_acme_directory"),
+    ("acme-email-missing", "nginx_sites[1].tls", {"source": "acme"}, "nginx_acme_email"),
+    ("acme-email-bad", "nginx_acme_email", "ops", "nginx_acme_email"),
+    (
+        "acme-wildcard",
+        "nginx_sites[1]",
+        {"name": "secure", "server_names": ["*.secure.test"], "tls": {"source": "acme"}},
+        "cannot prove a wildcard",
+    ),
     ("vassal-name-bad", "uwsgi_vassals[0].name", "leg acy", "uwsgi_vassals[0].name"),
     # Duplicates and clashes.
     ("dup-app", "flaskapp_apps[3]", {**APP, "server_names": ["other.test"]}, "flaskapp_apps[3].name"),

@@ -292,10 +292,14 @@ def test_nginx_warns_about_nothing(host):
     assert "[warn]" not in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize(("name", "ca"), [("secure.test", SELFSIGNED), ("filed.test", TEST_CA)])
+@pytest.mark.parametrize(
+    ("name", "ca"), [("secure.test", SELFSIGNED), ("filed.test", TEST_CA), ("acme", None)]
+)
 def test_tls_is_compliant_with_mozillas_intermediate_profile(host, tmp_path, name, ca):
     """sslyze (build/sslyze, `make sslyze`) from the controller, at the container's address."""
     assert SSLYZE.exists(), f"{SSLYZE} is missing: make sslyze"
+    if name == "acme":  # this host's ACME site, its certificate from Pebble
+        name, ca = acme_name(host), pebble_root(host)
     address = host.check_output("hostname -I").split()[0]
     (tmp_path / "ca.pem").write_text(host.file(ca).content_string)
     result = subprocess.run(
@@ -308,6 +312,128 @@ def test_tls_is_compliant_with_mozillas_intermediate_profile(host, tmp_path, nam
     assert scan["server_scan_results"][0]["scan_status"] == "COMPLETED", result.stdout
     assert f"{name}:443: OK - Compliant." in result.stdout, result.stdout
     assert result.returncode == 0, result.stdout
+
+
+PEBBLE_ROOT = "/root/pebble-root.pem"
+ACME_LIVE = "/etc/nginx/tls/acme/fullchain.pem"
+
+
+def acme_name(host) -> str:
+    return f"{host.backend.get_hostname()}.acme.test"
+
+
+def pebble_root(host) -> str:
+    """The root Pebble signs with (made when it started), from its management port."""
+    host.check_output(f"curl --silent --fail --output {PEBBLE_ROOT} https://fs-nginx-pebble:15000/roots/0")
+    return PEBBLE_ROOT
+
+
+def served_serial(host) -> str:
+    name = acme_name(host)
+    return host.check_output(
+        f"openssl s_client -connect 127.0.0.1:443 -servername {name} </dev/null 2>/dev/null"
+        " | openssl x509 -noout -serial"
+    )
+
+
+def test_acme_certificate_chains_to_the_acme_servers_root(host):
+    response = https(host, acme_name(host), cacert=pebble_root(host))
+    assert (response.status, response.body) == (200, "acme https"), response
+    assert response.headers["strict-transport-security"] == "max-age=63072000"
+    assert http_get(host, "/x?y=1", acme_name(host)).headers["location"] == f"https://{acme_name(host)}/x?y=1"
+    issuer = host.check_output(f"openssl x509 -in {ACME_LIVE} -noout -issuer")
+    assert "Pebble Intermediate CA" in issuer, issuer
+    key = host.file("/etc/nginx/tls/acme/privkey.pem")
+    assert (key.user, key.group, key.mode) == ("root", "root", 0o600)
+
+
+def test_every_host_of_a_shared_name_got_its_certificate_through_the_one_it_resolves_to(host):
+    # shared.acme.test resolves to fs-nginx-bookworm only; fs-nginx-trixie's challenges were
+    # answered by bookworm asking trixie (nginx_acme_peers). Each serves its own certificate.
+    response = https(host, "shared.acme.test", cacert=pebble_root(host))
+    assert (response.status, response.body) == (200, f"shared {host.backend.get_hostname()}"), response
+    names = host.check_output(
+        "openssl x509 -in /etc/nginx/tls/shared/fullchain.pem -noout -ext subjectAltName"
+    )
+    assert "DNS:shared.acme.test" in names
+    assert "Pebble Intermediate CA" in host.check_output(
+        "openssl x509 -in /etc/nginx/tls/shared/fullchain.pem -noout -issuer"
+    )
+
+
+def test_a_token_a_peer_asks_for_is_never_asked_further(host):
+    started = time.monotonic()
+    result = host.check_output(
+        "curl --silent --output /dev/null --write-out '%{http_code}' --header 'X-Flaskstack-Acme-Peer: 1'"
+        " --header 'Host: shared.acme.test' http://127.0.0.1/.well-known/acme-challenge/none"
+    )
+    assert result == "404"
+    assert time.monotonic() - started < 2
+    # Without the header, the peers are asked (each lacks it too): still 404.
+    assert http_get(host, "/.well-known/acme-challenge/none", "shared.acme.test").status == 404
+
+
+def test_certbot_timer_renews_with_the_hook_that_tests_before_reloading(host):
+    assert host.service("certbot.timer").is_enabled
+    assert host.service("certbot.timer").is_running
+    renewal = host.file("/etc/letsencrypt/renewal/acme.conf").content_string
+    assert "renew_hook = /usr/local/sbin/flaskstack-acme-deploy" in renewal, renewal
+    assert "server = https://fs-nginx-pebble:14000/dir" in renewal, renewal
+
+
+def test_forced_renewal_under_load_drops_nothing_and_serves_the_new_serial(host):
+    before = served_serial(host)
+    # hey: 8 workers, a new TLS connection per request (SNI from -host), 25 requests/s each.
+    host.check_output(
+        "rm -f /root/renew-load.txt; (hey -z 12s -c 8 -q 25 -t 5 -disable-keepalive"
+        f" -host {acme_name(host)} https://127.0.0.1/ > /root/renew-load.txt 2>&1 &)"
+    )
+    time.sleep(3)
+    renewed = host.run("certbot renew --force-renewal --cert-name acme --no-random-sleep-on-renew")
+    assert renewed.rc == 0, renewed.stdout + renewed.stderr
+    host.check_output("while pgrep -x hey >/dev/null; do sleep 0.5; done")
+    totals = json.loads(
+        host.check_output(
+            "python3 /usr/local/share/flaskstack-hey-report.py /root/renew-load.txt /root/renew-load.json"
+        )
+    )
+    print(f"renewal under load: {totals}")
+    assert totals["requests"] > 1000, totals
+    assert totals["non2xx"] == 0, totals
+    assert totals["connect"] + totals["read"] + totals["write"] + totals["timeout"] == 0, totals
+    after = served_serial(host)
+    assert after != before
+    assert after == host.check_output("openssl x509 -in /etc/letsencrypt/live/acme/cert.pem -noout -serial")
+    assert https(host, acme_name(host), cacert=pebble_root(host)).status == 200
+
+
+def test_a_certificate_nginx_refuses_is_not_put_live(host):
+    # A "renewed" lineage whose key is not its certificate's: the hook's nginx -t fails, the
+    # served pair comes back, nginx is not reloaded, and the hook says why and fails.
+    before = host.file(ACME_LIVE).sha256sum
+    host.check_output(
+        "rm -rf /root/bad/acme && mkdir -p /root/bad/acme"
+        " && cp /etc/nginx/tls/secure/fullchain.pem /root/bad/acme/"
+        " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out /root/bad/acme/privkey.pem"
+    )
+    result = host.run("RENEWED_LINEAGE=/root/bad/acme /usr/local/sbin/flaskstack-acme-deploy")
+    assert result.rc == 1, result
+    assert "nginx keeps serving the one it had" in result.stderr, result.stderr
+    assert host.file(ACME_LIVE).sha256sum == before
+    assert host.file("/etc/nginx/tls/acme/privkey.pem").mode == 0o600
+    assert https(host, acme_name(host), cacert=pebble_root(host)).status == 200
+
+
+def test_a_failed_renewal_leaves_the_served_certificate_and_says_so(host):
+    before = served_serial(host)
+    result = host.run(
+        "certbot renew --force-renewal --cert-name acme --no-random-sleep-on-renew"
+        " --server https://fs-nginx-pebble:1/dir"
+    )
+    assert result.rc != 0, result
+    assert "failed" in (result.stdout + result.stderr).lower(), result
+    assert served_serial(host) == before
+    assert https(host, acme_name(host), cacert=pebble_root(host)).status == 200
 
 
 # The two tests below stop nginx; they run last in this file and leave it running.
