@@ -313,6 +313,9 @@ def app_problems(
             found.append(problem(f"{where}.{key}", app[key], APP_NAME_RULE))
     if app.get("state", "present") == "absent":
         return found
+    if app.get("user", app.get("name")) == "root":
+        key = "user" if "user" in app else "name"
+        found.append(problem(f"{where}.{key}", "root", "an app runs as a user of its own, never root"))
     found += check_source(f"{where}.source", app.get("source") or {}, version)
     found += check_module(f"{where}.module", app.get("module"))
     for key, default in (("pythonpath", "."), ("requirements", "requirements.txt")):

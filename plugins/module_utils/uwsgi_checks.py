@@ -169,8 +169,10 @@ def vassal_problems(
     where: str = "uwsgi_vassal",
     somaxconn: int | None = None,
     exposed_ok: bool = False,
+    defaults: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Problems of one vassal (an item of uwsgi_vassals, or the vassal entry point's)."""
+    """Problems of one vassal (an item of uwsgi_vassals, or the vassal entry point's), whose
+    options are merged over DEFAULTS (uwsgi_vassal_defaults)."""
     found = []
     name = vassal.get("name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
@@ -184,8 +186,28 @@ def vassal_problems(
             found.append(problem(f"{where}.{key}", vassal[key], "a Unix user or group name"))
     if vassal.get("env_file") is not None:
         found += check_absolute(f"{where}.env_file", vassal["env_file"])
-    found += options_problems(vassal.get("options") or {}, f"{where}.options", somaxconn, exposed_ok)
+    options = vassal.get("options") or {}
+    found += options_problems(options, f"{where}.options", somaxconn, exposed_ok)
+    if isinstance(options, dict):
+        found += uid_problems(f"{where}.options.uid", options.get("uid", (defaults or {}).get("uid")))
     return found
+
+
+def uid_problems(where: str, uid: Any) -> list[str]:
+    """The emperor runs as root: a vassal without uid (its own or uwsgi_vassal_defaults') would
+    run its app as root."""
+    if uid is None or uid == "":
+        return [
+            problem(
+                where,
+                uid,
+                "a vassal without uid runs its app as root (the emperor's user):"
+                " give the non-root user it runs as, and gid",
+            )
+        ]
+    if str(uid) in ("root", "0"):
+        return [problem(where, uid, "an app must not run as root: give a user of its own")]
+    return []
 
 
 def socket_of(vassal: dict[str, Any], run_dir: str) -> Any:
@@ -211,7 +233,7 @@ def uwsgi_problems(settings: dict[str, Any]) -> list[str]:
     seen_sockets: dict[Any, str] = {}
     for index, vassal in enumerate(vassals):
         at = f"uwsgi_vassals[{index}]"
-        found += vassal_problems(vassal, at, somaxconn, exposed_ok)
+        found += vassal_problems(vassal, at, somaxconn, exposed_ok, settings["uwsgi_vassal_defaults"])
         name = vassal.get("name")
         if name in seen_names:
             found.append(

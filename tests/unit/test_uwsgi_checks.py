@@ -142,7 +142,7 @@ def test_exposed_listeners_are_refused_wherever_uwsgi_reads_them(uwsgi_defaults:
         **uwsgi_defaults,
         "uwsgi_emperor_options": {"emperor-stats": ":9191"},
         "uwsgi_vassal_defaults": {"stats": "0.0.0.0:9192"},
-        "uwsgi_vassals": [{"name": "a", "owner": "a", "options": {"http-socket": ":8000"}}],
+        "uwsgi_vassals": [{"name": "a", "owner": "a", "options": {"http-socket": ":8000", "uid": "a"}}],
     }
     where = [message.split(" = ")[0] for message in uwsgi.uwsgi_problems(settings)]
     assert where == [
@@ -157,13 +157,20 @@ def test_exposed_listeners_are_refused_wherever_uwsgi_reads_them(uwsgi_defaults:
 
 
 def test_vassal_problems_refuses() -> None:
-    vassal = {"name": ".x", "owner": "Root", "group": "a b", "env_file": "env", "options": {"threads": 0}}
+    vassal = {
+        "name": ".x",
+        "owner": "Root",
+        "group": "a b",
+        "env_file": "env",
+        "options": {"threads": 0, "uid": 0},
+    }
     assert uwsgi.vassal_problems(vassal) == [
         "uwsgi_vassal.name = '.x': letters, digits, '.', '_' and '-', not starting with '.' or '-'",
         "uwsgi_vassal.owner = 'Root': a Unix user or group name",
         "uwsgi_vassal.group = 'a b': a Unix user or group name",
         "uwsgi_vassal.env_file = 'env': must be an absolute path without spaces",
         f"uwsgi_vassal.options.threads = 0: {COUNT_RULE}",
+        "uwsgi_vassal.options.uid = 0: an app must not run as root: give a user of its own",
     ]
 
 
@@ -172,9 +179,11 @@ def test_vassal_problems_accepts() -> None:
         "name": "legacy",
         "owner": "www-data",
         "env_file": "/etc/legacy.env",
-        "options": {"module": "a:b"},
+        "options": {"module": "a:b", "uid": "legacy"},
     }
     assert uwsgi.vassal_problems(vassal, "v", 4096) == []
+    # The uid may come from uwsgi_vassal_defaults, which the options are merged over.
+    assert uwsgi.vassal_problems({"name": "a"}, "v", 4096, defaults={"uid": "apps"}) == []
     assert uwsgi.vassal_problems({"name": "gone", "state": "absent", "options": {"threads": 0}}) == []
 
 
@@ -204,14 +213,19 @@ def test_socket_of_a_vassal() -> None:
             ],
         ),
         (
-            {"uwsgi_vassals": [{"name": "a"}, {"name": "a", "state": "absent"}]},
+            {"uwsgi_vassals": [{"name": "a", "options": {"uid": "a"}}, {"name": "a", "state": "absent"}]},
             [
                 "uwsgi_vassals[1].name = 'a': already used by uwsgi_vassals[0].name; vassal names must be "
                 "unique"
             ],
         ),
         (
-            {"uwsgi_vassals": [{"name": "a"}, {"name": "b", "options": {"socket": "/run/uwsgi/a/socket"}}]},
+            {
+                "uwsgi_vassals": [
+                    {"name": "a", "options": {"uid": "a"}},
+                    {"name": "b", "options": {"socket": "/run/uwsgi/a/socket", "uid": "b"}},
+                ]
+            },
             [
                 "uwsgi_vassals[1].options.socket = '/run/uwsgi/a/socket': "
                 "is also the socket of uwsgi_vassals[0]; two vassals cannot share one"
@@ -229,6 +243,23 @@ def test_uwsgi_problems_accepts_the_role_defaults(uwsgi_defaults: dict[str, Any]
     assert uwsgi.uwsgi_problems(uwsgi_defaults) == []
 
 
+def test_a_vassal_runs_as_a_user_of_its_own(uwsgi_defaults: dict[str, Any]) -> None:
+    settings = {**uwsgi_defaults, "uwsgi_vassals": [{"name": "a"}, {"name": "b", "options": {"uid": "root"}}]}
+    assert [p.split(" = ")[0] for p in uwsgi.uwsgi_problems(settings)] == [
+        "uwsgi_vassals[0].options.uid",
+        "uwsgi_vassals[1].options.uid",
+    ]
+    with_default = {
+        **settings,
+        "uwsgi_vassal_defaults": {**uwsgi_defaults["uwsgi_vassal_defaults"], "uid": "apps"},
+    }
+    assert [p.split(" = ")[0] for p in uwsgi.uwsgi_problems(with_default)] == ["uwsgi_vassals[1].options.uid"]
+
+
 def test_uwsgi_problems_accepts_vassals(uwsgi_defaults: dict[str, Any]) -> None:
-    vassals = [{"name": "a"}, {"name": "b", "options": {"listen": 4096}}, {"name": "c", "state": "absent"}]
+    vassals = [
+        {"name": "a", "options": {"uid": "a"}},
+        {"name": "b", "options": {"listen": 4096, "uid": "b"}},
+        {"name": "c", "state": "absent"},
+    ]
     assert uwsgi.uwsgi_problems({**uwsgi_defaults, "uwsgi_vassals": vassals}) == []

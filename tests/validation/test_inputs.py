@@ -75,7 +75,9 @@ BASE: dict[str, Any] = {
             "tls": {"source": "files", "certificate": TLS_CERT, "key": TLS_KEY},
         },
     ],
-    "uwsgi_vassals": [{"name": "legacy", "options": {"module": "legacy.wsgi:application"}}],
+    "uwsgi_vassals": [
+        {"name": "legacy", "options": {"module": "legacy.wsgi:application", "uid": "legacy", "gid": "legacy"}}
+    ],
     "flaskapp_apps": [
         {
             "name": "shop",
@@ -273,6 +275,10 @@ CASES = [
         "cannot prove a wildcard",
     ),
     ("vassal-name-bad", "uwsgi_vassals[0].name", "leg acy", "uwsgi_vassals[0].name"),
+    # No app process runs as root: the emperor is root, a vassal without uid would be too.
+    ("vassal-without-uid", "uwsgi_vassals[0].options.uid", DELETE, "uwsgi_vassals[0].options.uid"),
+    ("vassal-uid-root", "uwsgi_vassals[0].options.uid", "root", "uwsgi_vassals[0].options.uid"),
+    ("app-user-root", "flaskapp_apps[1].user", "root", "flaskapp_apps[1].user"),
     # Duplicates and clashes.
     ("dup-app", "flaskapp_apps[3]", {**APP, "server_names": ["other.test"]}, "flaskapp_apps[3].name"),
     (
@@ -529,6 +535,19 @@ def test_a_cluster_refuses_a_uwsgi_socket_for_the_balancers_on_a_host_name(
     assert "names a host" in run.message, run.message
     private = run_site(site, inventory, "-e", "flaskapp_balancer_address=10.0.0.11")
     assert private.failed_play != CHECK_PLAY, private.message
+
+
+def test_an_app_host_without_nginx_is_refused(site: Site, tmp_path: Path) -> None:
+    """Its apps' sites need nginx, which site.yml installs only on the web group."""
+    inventory = write_inventory(tmp_path, BASE)
+    document = yaml.safe_load(inventory.read_text())
+    document["all"]["children"].pop("web")
+    inventory.write_text(yaml.safe_dump(document))
+    run = run_site(site, inventory)
+    assert run.rc != 0
+    assert run.stats["unreachable"] == 0, run.output
+    assert run.failed_play == CHECK_PLAY, run.failed_play
+    assert "is in group app but not in web" in run.message, run.message
 
 
 def test_command_line_version_for_a_missing_directory(site: Site, tmp_path: Path) -> None:

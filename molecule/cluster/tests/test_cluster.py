@@ -207,15 +207,6 @@ def test_step8_the_app_hosts_skip_their_deploys_without_asking_the_balancer_agai
     assert "(item=" not in section, section
 
 
-def test_step8_the_balancer_writes_no_site_again(host):
-    # Its sites' files were as this run would write them (owner, mode, SHA-1): no template ran.
-    found = whole_output(host, "step8-converge-again")
-    section = found.split("Write the sites]")[1].split("TASK [")[0]
-    assert "skipping: [fs-cluster-lb] => (item=sample)" in section, section
-    assert "ok: [" not in section, section
-    assert "changed: [" not in section, section
-
-
 def test_every_accepted_post_is_stored_once(host):
     accepted = [order for name in STEPS for order in load(host, name)["accepted"]]
     stored = [order for name in APP_HOSTS for order in stored_orders(name)]
