@@ -356,12 +356,11 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
     found += tls_settings_problems(settings)
     sites = settings["nginx_sites"]
-    acme_sites = [
-        s
+    needed = any(
+        isinstance(s, dict) and isinstance(s.get("tls"), dict) and s["tls"].get("source") == "acme"
         for s in sites
-        if isinstance(s, dict) and isinstance(s.get("tls"), dict) and s["tls"].get("source") == "acme"
-    ]
-    found += acme_settings_problems(settings, needed=bool(acme_sites))
+    )
+    found += acme_settings_problems(settings, needed=needed)
     found += sites_problems(sites)
     return found
 
