@@ -166,3 +166,61 @@ def output(host: Any, name: str) -> str:
 
 def whole_output(host: Any, name: str) -> str:
     return host.file(f"/root/steps/{name}.log").content_string
+
+
+# The exposure `systemd-analyze security` may give nginx and the emperor ("OK" or better).
+EXPOSURE_BOUND = 5.0
+SANDBOXED_UNITS = ("nginx.service", "uwsgi-emperor.service")
+
+
+def exposure(host: Any, unit: str) -> float:
+    """UNIT's overall exposure level, from `systemd-analyze security` (0 safest, 10 unsafe)."""
+    report = host.check_output(f"systemd-analyze security --no-pager {shlex.quote(unit)}")
+    last = report.strip().splitlines()[-1]  # "→ Overall exposure level for nginx.service: 2.6 OK :-)"
+    return float(last.split(": ", 1)[1].split()[0])
+
+
+def test_nginx_and_the_emperor_are_sandboxed(host: Any) -> None:
+    """Each running unit of SANDBOXED_UNITS scores at most EXPOSURE_BOUND (every scenario imports it)."""
+    units = [unit for unit in SANDBOXED_UNITS if host.service(unit).is_running]
+    assert units, f"none of {SANDBOXED_UNITS} runs here"
+    scores = {unit: exposure(host, unit) for unit in units}
+    print(f"{host.backend.hostname}: exposure {scores}")
+    for unit, score in scores.items():
+        assert score <= EXPOSURE_BOUND, (
+            f"{unit}: {score} > {EXPOSURE_BOUND}\n{host.run(f'systemd-analyze security {unit}').stdout}"
+        )
+
+
+def test_no_app_or_worker_process_runs_as_root(host: Any) -> None:
+    """Under the emperor only the emperor is root, under nginx only its master (every scenario imports it)."""
+    table = host.check_output("ps -e --no-headers -o pid=,ppid=,user:32=,args=")
+    processes = {}
+    for line in table.splitlines():
+        pid, ppid, user, args = line.split(None, 3)
+        processes[int(pid)] = (int(ppid), user, args)
+
+    def below(root: int) -> list[int]:
+        found, todo = [], [root]
+        while todo:
+            parent = todo.pop()
+            children = [pid for pid, (ppid, _, _) in processes.items() if ppid == parent]
+            found += children
+            todo += children
+        return found
+
+    checked = 0
+    for unit in SANDBOXED_UNITS:
+        service = host.service(unit)
+        if not service.is_running:
+            continue
+        main = int(service.systemd_properties["MainPID"])
+        for pid in below(main):
+            if pid not in processes:
+                continue
+            checked += 1
+            _, user, args = processes[pid]
+            assert user != "root", f"{unit}: process {pid} ({args}) runs as root"
+    vassal_files = host.run("ls /etc/uwsgi/vassals/ 2>/dev/null").stdout.split()
+    print(f"{host.backend.hostname}: {checked} worker and app processes, none as root")
+    assert checked > 0 or (not vassal_files and not host.service("nginx.service").is_running)

@@ -8,6 +8,7 @@ the input is fine. The roles call them through the collection's filters (plugins
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,3 +33,50 @@ def check_duplicates(values: Iterable[tuple[str, Any]], what: str, rule: str) ->
         else:
             seen.setdefault(value, path)
     return found
+
+
+# A systemd setting's name (ProtectSystem, ReadWritePaths, ...).
+SYSTEMD_SETTING = re.compile(r"^[A-Z][A-Za-z0-9]+$")
+
+
+def sandbox_problems(where: str, settings: Any) -> list[str]:
+    """Problems of a unit's sandbox settings: a mapping of systemd [Service] settings.
+
+    A value is a string, a number, a boolean or a list of strings (written space-separated);
+    null or "" leaves the setting out. Paths of *Paths settings must be absolute.
+    """
+    if not isinstance(settings, dict):
+        return [
+            problem(where, settings, "must be a mapping of systemd settings (ProtectSystem: strict, ...)")
+        ]
+    found = []
+    for name, value in settings.items():
+        at = f"{where}.{name}"
+        if not isinstance(name, str) or not SYSTEMD_SETTING.match(name):
+            found.append(problem(at, name, "must be a systemd setting's name, like ProtectSystem"))
+            continue
+        words = value if isinstance(value, list) else [value]
+        if not all(isinstance(word, (str, int, bool)) or word is None for word in words):
+            found.append(problem(at, value, "must be a string, number, boolean or list of strings"))
+            continue
+        if any(isinstance(word, str) and ("\n" in word or "\r" in word) for word in words):
+            found.append(problem(at, value, "must fit on one line"))
+            continue
+        if name.endswith("Paths"):
+            paths = [str(word).lstrip("-+") for word in words if word not in (None, "")]
+            for path in paths:
+                if not path.startswith("/"):
+                    found.append(problem(at, value, f"{path!r} is not an absolute path"))
+    return found
+
+
+def systemd_lines(settings: dict[str, Any]) -> list[str]:
+    """SETTINGS as unit file lines, `Name=value`, in the mapping's order; null and "" are left out."""
+    lines = []
+    for name, value in settings.items():
+        if value is None or value == "":
+            continue
+        words = value if isinstance(value, list) else [value]
+        text = " ".join(str(word).lower() if isinstance(word, bool) else str(word) for word in words)
+        lines.append(f"{name}={text}")
+    return lines

@@ -19,6 +19,7 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_duplicates,
     check_positive,
     problem,
+    sandbox_problems,
 )
 from ansible_collections.flaskstack.stack.plugins.module_utils.tls_checks import (
     acme_settings_problems,
@@ -354,6 +355,8 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         found += check_listen(f"nginx_listen[{index}]", listen)
     for index, directive in enumerate(settings["nginx_http_extra_directives"]):
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
+    for name in ("nginx_sandbox_settings", "nginx_sandbox_overrides"):
+        found += sandbox_problems(name, settings[name])
     found += tls_settings_problems(settings)
     sites = settings["nginx_sites"]
     needed = any(

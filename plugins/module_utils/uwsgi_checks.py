@@ -15,7 +15,7 @@ import ipaddress
 import re
 from typing import Any
 
-from ansible_collections.flaskstack.stack.plugins.module_utils.checks import problem
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import problem, sandbox_problems
 
 OPTION = re.compile(r"[a-z0-9][a-z0-9-]*")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -222,6 +222,8 @@ def uwsgi_problems(settings: dict[str, Any]) -> list[str]:
     for name in ("uwsgi_emperor_freq", "uwsgi_vassal_processes_per_core"):
         found += check_count(name, settings[name])
     found += check_count("uwsgi_somaxconn", settings["uwsgi_somaxconn"])
+    for name in ("uwsgi_emperor_sandbox_settings", "uwsgi_emperor_sandbox_overrides"):
+        found += sandbox_problems(name, settings[name])
     exposed_ok = settings.get("uwsgi_exposed_sockets") is True
     found += options_problems(settings["uwsgi_emperor_options"], "uwsgi_emperor_options", None, exposed_ok)
     somaxconn = settings["uwsgi_somaxconn"]

@@ -9,6 +9,8 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_duplicates,
     check_positive,
     problem,
+    sandbox_problems,
+    systemd_lines,
 )
 
 
@@ -49,3 +51,48 @@ def test_check_duplicates_reports_each_repeat_against_the_first() -> None:
 
 def test_check_duplicates_accepts_distinct_values() -> None:
     assert check_duplicates([("a[0]", "shop"), ("a[1]", "blog")], "app name", "rule") == []
+
+
+def test_sandbox_settings_become_unit_lines_in_order() -> None:
+    settings = {
+        "ProtectSystem": "strict",
+        "ReadWritePaths": ["/srv", "-/var/lib/app"],
+        "PrivateTmp": True,
+        "ProtectHome": False,
+        "LimitNOFILE": 65536,
+        "MemoryDenyWriteExecute": None,
+        "ProtectProc": "",
+    }
+    assert sandbox_problems("s", settings) == []
+    assert systemd_lines(settings) == [
+        "ProtectSystem=strict",
+        "ReadWritePaths=/srv -/var/lib/app",
+        "PrivateTmp=true",
+        "ProtectHome=false",
+        "LimitNOFILE=65536",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (["ProtectSystem=strict"], "s = ['ProtectSystem=strict']: must be a mapping"),
+        (
+            {"protect-system": "strict"},
+            "s.protect-system = 'protect-system': must be a systemd setting's name",
+        ),
+        ({"ProtectSystem": {"a": 1}}, "s.ProtectSystem = {'a': 1}: must be a string, number, boolean"),
+        (
+            {"ExecStartPre": "true\nExecStart=/bin/sh"},
+            "s.ExecStartPre = 'true\\nExecStart=/bin/sh': must fit on one line",
+        ),
+        (
+            {"ReadWritePaths": ["/srv", "var/log"]},
+            "s.ReadWritePaths = ['/srv', 'var/log']: 'var/log' is not an absolute path",
+        ),
+    ],
+)
+def test_sandbox_problems_name_the_setting(settings: Any, expected: str) -> None:
+    found = sandbox_problems("s", settings)
+    assert len(found) == 1
+    assert found[0].startswith(expected)

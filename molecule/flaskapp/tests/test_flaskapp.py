@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 from testlib import assert_running, docker_hosts, http_get, unix_json, uwsgi_get
+from testlib import test_nginx_and_the_emperor_are_sandboxed as test_nginx_and_the_emperor_are_sandboxed
+from testlib import test_no_app_or_worker_process_runs_as_root as test_no_app_or_worker_process_runs_as_root
 
 testinfra_hosts = docker_hosts("app")
 
