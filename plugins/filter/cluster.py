@@ -156,6 +156,10 @@ def balancer_sites(apps: list[dict[str, Any]], settings: Mapping[str, Any]) -> l
         if app.get("tls"):
             # HTTPS ends at the balancers; the app hosts' backend sites stay plain.
             site["tls"] = dict(app["tls"])
+        for key in ("security_headers", "rate_limit"):
+            # The balancers face the clients: they send the headers and limit each one.
+            if app.get(key) is not None:
+                site[key] = app[key]
         sites.append(site)
     return sites
 

@@ -342,6 +342,15 @@ def app_problems(
             )
         else:
             found += tls_problems(f"{where}.tls", app["tls"], names, f"{where}.server_names")
+    for key in ("security_headers", "rate_limit"):
+        if app.get(key) is not None and "site" in app:
+            found.append(
+                problem(f"{where}.{key}", "(given)", f"an app mounted on another site gets that site's {key}")
+            )
+    if app.get("security_headers") is not None:
+        found += nginx.headers_problems(f"{where}.security_headers", app["security_headers"], off_ok=True)
+    if app.get("rate_limit") is not None:
+        found += nginx.rate_limit_problems(f"{where}.rate_limit", app["rate_limit"], partial=True)
     prefix = app.get("url_prefix", "/")
     found += nginx.check_token(
         f"{where}.url_prefix", prefix, PREFIX, "a URL path starting with '/', such as /blog"

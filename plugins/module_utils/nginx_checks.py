@@ -12,6 +12,7 @@ flaskapp_checks uses them too, to check the sites and locations the flaskapp rol
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -50,6 +51,11 @@ USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 TLS_VERSION = re.compile(r"TLSv1(?:\.[0-3])?")
 OPENSSL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 DURATION = re.compile(r"\d+(?:ms|s|m|h|d|w|M|y)?")
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+# Characters a header value in double quotes cannot hold.
+HEADER_BREAKERS = ('"', "\\", "\n", "\r", "\0")
+RATE = re.compile(r"[1-9]\d*r/[sm]")
+RATE_LIMIT_KEYS = ("rate", "burst", "status")
 SESSION_CACHE = re.compile(r"off|none|(?:builtin(?::\d+)?\s*)?(?:shared:[A-Za-z0-9_]+:\d+[km]?)?")
 
 
@@ -301,6 +307,68 @@ def site_problems(site: dict[str, Any], where: str = "nginx_site") -> list[str]:
         found += check_directive(f"{where}.directives[{index}]", directive)
     if site.get("tls") is not None:
         found += tls_problems(f"{where}.tls", site["tls"], names, f"{where}.server_names")
+    if site.get("security_headers") is not None:
+        found += headers_problems(f"{where}.security_headers", site["security_headers"], off_ok=True)
+    if site.get("rate_limit") is not None:
+        found += rate_limit_problems(f"{where}.rate_limit", site["rate_limit"], partial=True)
+    return found
+
+
+def headers_problems(where: str, headers: Any, off_ok: bool) -> list[str]:
+    """Security headers: name -> value (null drops one); false (where OFF_OK) sends none."""
+    if off_ok and headers is False:
+        return []
+    if not isinstance(headers, dict):
+        allowed = "a mapping of header names to values, or false for none" if off_ok else "a mapping"
+        return [problem(where, headers, f"must be {allowed}")]
+    found = []
+    for name, value in headers.items():
+        at = f"{where}.{name}"
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
+            found.append(problem(at, name, "a header name is letters, digits and '-'"))
+        elif value is not None and not isinstance(value, str):
+            found.append(problem(at, value, "must be a string, or null to send no such header"))
+        elif value is not None and any(char in value for char in HEADER_BREAKERS):
+            found.append(problem(at, value, "cannot hold a double quote, a backslash or a line break"))
+    return found
+
+
+def rate_limit_problems(where: str, limit: Any, partial: bool) -> list[str]:
+    """A rate limit: {rate: 100r/s, burst: 200, status: 429}; a site's may give some keys, or false."""
+    if partial and limit is False:
+        return []
+    if not isinstance(limit, dict):
+        allowed = "{rate: 100r/s, burst: 200, status: 429}" + (" (some of them), or false" if partial else "")
+        return [problem(where, limit, f"must be {allowed}")]
+    found = [
+        problem(f"{where}.{key}", limit[key], f"unknown key; allowed: {', '.join(RATE_LIMIT_KEYS)}")
+        for key in limit
+        if key not in RATE_LIMIT_KEYS
+    ]
+    if not partial:
+        found += [problem(where, limit, f"{key} is missing") for key in RATE_LIMIT_KEYS if key not in limit]
+    if "rate" in limit:
+        found += check_token(
+            f"{where}.rate", limit["rate"], RATE, "requests per second or minute, such as 100r/s"
+        )
+    if "burst" in limit:
+        found += check_positive(f"{where}.burst", limit["burst"], minimum=0)
+    status = limit.get("status", 429)
+    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+        found.append(problem(f"{where}.status", status, "an HTTP status from 400 to 599, such as 429"))
+    return found
+
+
+def exempt_problems(where: str, networks: Any) -> list[str]:
+    """Addresses or networks (CIDR) that nginx's geo module reads."""
+    found = []
+    for index, network in enumerate(networks):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except (TypeError, ValueError):
+            found.append(
+                problem(f"{where}[{index}]", network, "an IP address or network, such as 10.0.0.0/8 or ::1")
+            )
     return found
 
 
@@ -355,6 +423,9 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         found += check_listen(f"nginx_listen[{index}]", listen)
     for index, directive in enumerate(settings["nginx_http_extra_directives"]):
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
+    found += headers_problems("nginx_security_headers", settings["nginx_security_headers"], off_ok=False)
+    found += rate_limit_problems("nginx_rate_limit", settings["nginx_rate_limit"], partial=False)
+    found += exempt_problems("nginx_rate_limit_exempt", settings["nginx_rate_limit_exempt"])
     for name in ("nginx_sandbox_settings", "nginx_sandbox_overrides"):
         found += sandbox_problems(name, settings[name])
     found += tls_settings_problems(settings)

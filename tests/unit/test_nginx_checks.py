@@ -368,3 +368,57 @@ def test_sites_problems_names_the_list_it_checks() -> None:
         " must be unique",
     ]
     assert nginx.sites_problems([SITE, {**SITE, "name": "other", "server_names": ["other.test"]}]) == []
+
+
+def test_hardening_defaults_pass(nginx_defaults: dict[str, Any]) -> None:
+    assert nginx.nginx_problems(nginx_defaults) == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            {"X-Frame-Options": 'DENY" always'},
+            "h.X-Frame-Options = 'DENY\" always': cannot hold a double quote",
+        ),
+        ({"X Frame": "DENY"}, "h.X Frame = 'X Frame': a header name"),
+        ({"X-Frame-Options": 1}, "h.X-Frame-Options = 1: must be a string, or null"),
+        (["X-Frame-Options: DENY"], "h = ['X-Frame-Options: DENY']: must be a mapping"),
+    ],
+)
+def test_headers_problems(headers: Any, expected: str) -> None:
+    found = nginx.headers_problems("h", headers, off_ok=True)
+    assert len(found) == 1, found
+    assert found[0].startswith(expected), found
+
+
+def test_a_site_may_turn_headers_and_rate_limit_off_but_not_the_defaults() -> None:
+    assert nginx.headers_problems("h", False, off_ok=True) == []
+    assert nginx.rate_limit_problems("r", False, partial=True) == []
+    assert nginx.headers_problems("h", False, off_ok=False) == ["h = False: must be a mapping"]
+    assert nginx.rate_limit_problems("r", False, partial=False)[0].startswith("r = False: must be {rate")
+
+
+@pytest.mark.parametrize(
+    ("limit", "partial", "expected"),
+    [
+        ({"rate": "100/s"}, True, "r.rate = '100/s': allowed: requests per second or minute"),
+        ({"rate": "0r/s"}, True, "r.rate = '0r/s'"),
+        ({"burst": -1}, True, "r.burst = -1: must be a whole number of at least 0"),
+        ({"status": 200}, True, "r.status = 200: an HTTP status from 400 to 599"),
+        ({"per": "ip"}, True, "r.per = 'ip': unknown key"),
+        ({"rate": "10r/s", "burst": 5}, False, "r = {'rate': '10r/s', 'burst': 5}: status is missing"),
+    ],
+)
+def test_rate_limit_problems(limit: Any, partial: bool, expected: str) -> None:
+    found = nginx.rate_limit_problems("r", limit, partial=partial)
+    assert len(found) == 1, found
+    assert found[0].startswith(expected), found
+
+
+def test_exempt_networks() -> None:
+    assert nginx.exempt_problems("e", ["127.0.0.0/8", "::1", "10.1.2.3"]) == []
+    assert nginx.exempt_problems("e", ["10.0.0.0/33", "localhost"]) == [
+        "e[0] = '10.0.0.0/33': an IP address or network, such as 10.0.0.0/8 or ::1",
+        "e[1] = 'localhost': an IP address or network, such as 10.0.0.0/8 or ::1",
+    ]

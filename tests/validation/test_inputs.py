@@ -279,6 +279,22 @@ CASES = [
     ("vassal-without-uid", "uwsgi_vassals[0].options.uid", DELETE, "uwsgi_vassals[0].options.uid"),
     ("vassal-uid-root", "uwsgi_vassals[0].options.uid", "root", "uwsgi_vassals[0].options.uid"),
     ("app-user-root", "flaskapp_apps[1].user", "root", "flaskapp_apps[1].user"),
+    # Hardening settings: a sandbox line that would smuggle another, a header that ends
+    # its quotes, a rate nginx cannot read, an exempt network that is none.
+    (
+        "sandbox-two-lines",
+        "uwsgi_emperor_sandbox_overrides",
+        {"ProtectSystem": "full\nExecStartPre=/bin/true"},
+        "uwsgi_emperor_sandbox_overrides.ProtectSystem",
+    ),
+    (
+        "header-quote",
+        "nginx_security_headers",
+        {"X-Frame-Options": 'DENY" always; add_header X "1'},
+        "nginx_security_headers.X-Frame-Options",
+    ),
+    ("app-rate-bad", "flaskapp_apps[1].rate_limit", {"rate": "100/s"}, "flaskapp_apps[1].rate_limit.rate"),
+    ("rate-exempt-bad", "nginx_rate_limit_exempt", ["10.0.0.0/33"], "nginx_rate_limit_exempt[0]"),
     # Duplicates and clashes.
     ("dup-app", "flaskapp_apps[3]", {**APP, "server_names": ["other.test"]}, "flaskapp_apps[3].name"),
     (
@@ -560,8 +576,23 @@ def test_command_line_version_for_a_missing_directory(site: Site, tmp_path: Path
     assert "no such directory" in run.message, run.message
 
 
+# What the production example's vault file would hold (its host_vars name the variables).
+VAULT = ["vault_shop_database_url", "vault_shop_secret_key", "vault_admin_secret_key"]
+VAULT_ARGS = [arg for name in VAULT for arg in ("-e", f"{name}={SECRET}")]
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "inventories").iterdir() if p.is_dir()))
 def test_example_inventories_pass_the_checks(site: Site, name: str) -> None:
-    run = run_site(site, ROOT / "inventories" / name / "hosts.yml")
+    run = run_site(site, ROOT / "inventories" / name / "hosts.yml", *VAULT_ARGS)
     assert run.stats["failures"] == 0, f"{run.failed_task}: {run.message}"
     assert run.stats["unreachable"] >= 1, run.output
+
+
+def test_a_missing_secret_stops_the_play_naming_it(site: Site) -> None:
+    """The production example has no fallback for its secrets: without the vault's
+    vault_shop_secret_key the play stops before any change, and says which is missing."""
+    run = run_site(site, ROOT / "inventories" / "production" / "hosts.yml", *VAULT_ARGS[:2], *VAULT_ARGS[4:])
+    assert run.rc != 0
+    assert run.stats["unreachable"] == 0, run.output
+    assert "vault_shop_secret_key is not set" in run.output, run.output
+    assert SECRET not in run.output

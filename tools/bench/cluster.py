@@ -79,7 +79,12 @@ def inventories(directory: Path, source: Path) -> dict[str, Path]:
                 },
                 "web": {"children": {"app": None}},
             },
-            "vars": {**connection, "flaskapp_apps": two},
+            "vars": {
+                **connection,
+                "flaskapp_apps": two,
+                # wrk on solo is one client at thousands of requests/s: not rate-limited.
+                "nginx_rate_limit_exempt": ["127.0.0.0/8", "::1", HOSTS[SOLO]],
+            },
         }
     }
     paths = {"cluster": directory / "cluster.yml"}

@@ -5,6 +5,9 @@ The dieonce test app shows how nginx handles a worker that dies before answering
 
 from __future__ import annotations
 
+import glob
+import os
+import tempfile
 import uuid
 
 import pytest
@@ -89,6 +92,28 @@ def test_dir_release_leaves_caches_behind(host):
     release = host.file("/srv/dirapp/current").linked_to
     assert host.run(f"find {release} -name __pycache__ -not -path '*/venv/*'").stdout == ""
     assert not host.file(f"{release}/.venv").exists
+
+
+def test_dir_release_ships_no_secret_or_editor_file(host):
+    # The source beside the code holds these (prepare.yml); the release has the code only.
+    release = host.file("/srv/dirapp/current").linked_to
+    left_out = [
+        ".env",
+        ".env.production",
+        "server.key",
+        "src/cert.pem",
+        ".git",
+        "src/flaskstack_sample/wsgi.py~",
+        ".app.py.swp",
+    ]
+    assert [name for name in left_out if host.file(f"{release}/{name}").exists] == []
+    assert host.file(f"{release}/src/flaskstack_sample/wsgi.py").exists
+    assert "leaked" not in host.run(f"grep -r leaked {release} --exclude-dir=venv").stdout
+
+
+def test_the_packed_source_is_gone_from_the_controller():
+    leftovers = glob.glob(os.path.join(tempfile.gettempdir(), "flaskstack-pack.*"))
+    assert leftovers == []
 
 
 def test_uwsgi_options_per_app(host):

@@ -74,6 +74,73 @@ def test_missing_static_file_is_404(host):
     assert http_get(host, "/static/nope.txt", "files.test").status == 404
 
 
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "SAMEORIGIN",
+    "content-security-policy": "frame-ancestors 'self'",
+}
+
+
+@pytest.mark.parametrize("path", ["/static/hello.txt", "/static/nope.txt"])
+def test_security_headers_by_default_on_every_answer(host, path):
+    response = http_get(host, path, "files.test")
+    assert {name: response.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_a_site_sets_its_own_security_headers(host):
+    response = http_get(host, "/hello.txt", "limited.test")
+    assert response.status == 200
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "referrer-policy" not in response.headers
+    assert response.headers["permissions-policy"] == "camera=(), microphone=()"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def burst(
+    host, source: str, requests: int, server_name: str, path: str = "/hello.txt"
+) -> collections.Counter:
+    """Answers by status of REQUESTS sent at once (30 at a time) to this host's SOURCE address,
+    which is then also the client's; socket errors count as status 0."""
+    output = host.check_output(
+        f"hey -n {requests} -c 30 -t 5 -disable-keepalive -host {server_name} http://{source}{path}"
+    )
+    counts: collections.Counter = collections.Counter()
+    lines = output.splitlines()
+    if "Status code distribution:" in lines:
+        for line in lines[lines.index("Status code distribution:") + 1 :]:
+            if not line.strip().startswith("["):
+                break
+            status, count = line.strip().split()[:2]
+            counts[int(status.strip("[]"))] += int(count)
+    counts[0] = requests - sum(counts.values())
+    return counts
+
+
+def test_a_burst_from_one_client_beyond_the_rate_limit_gets_429(host):
+    # limited.test: 10 requests/s and 20 more at once per client. The host's own network
+    # address is a client like any other (loopback is exempt).
+    address = host.check_output("hostname -I").split()[0]
+    started = time.monotonic()
+    counts = burst(host, address, 300, "limited.test")
+    seconds = time.monotonic() - started
+    print(f"{host.backend.hostname}: 300 requests in {seconds:.2f} s from {address}: {dict(counts)}")
+    assert counts[0] == 0, counts
+    assert set(counts) <= {0, 200, 429}, counts
+    # The burst passes, plus what the rate allows meanwhile; the rest is refused at once.
+    assert 20 <= counts[200] <= 21 + 10 * seconds + 1, counts
+    assert counts[429] >= 300 - (21 + 10 * seconds + 1), counts
+    # The limit holds per site: the default one (100/s, 200 at once) takes the same burst.
+    time.sleep(1)
+    default = burst(host, address, 150, "files.test", "/static/hello.txt")
+    assert default[200] == 150, default
+
+
+def test_loopback_is_not_rate_limited(host):
+    counts = burst(host, "127.0.0.1", 300, "limited.test")
+    assert counts[200] == 300, counts
+
+
 def test_static_file_that_appears_later_is_served_at_once(host):
     # open_file_cache keeps descriptors, not misses: a file that a deploy adds is found on
     # its first request, even right after requests for it were answered 404.
