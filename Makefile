@@ -74,7 +74,8 @@ unit: venv ## The sample app's own tests and the unit tests of the input checks 
 	pytest -q tests/unit
 
 validation: venv ## Bad inputs refused before anything changes, example inventories accepted, from the checkout and the installed collection (no container)
-	pytest -q tests/validation
+	# Two workers, one per core: each case is an ansible-playbook run of its own.
+	pytest -q -n 2 tests/validation
 
 collection: venv ## Build the collection tarball build/flaskstack-stack-VERSION.tar.gz
 	ansible-galaxy collection build --force --output-path build/

@@ -74,6 +74,24 @@ def check_relative(where: str, value: Any) -> list[str]:
     )
 
 
+def static_exposure_problems(where: str, path: Any) -> list[str]:
+    """A static directory nginx serves to everyone: not the release itself, its virtualenv,
+    or a hidden file or directory (.env, .git), where code, settings and secrets live."""
+    if not isinstance(path, str):
+        return []
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if not parts or parts == ["venv"] or any(part.startswith(".") for part in parts):
+        return [
+            problem(
+                where,
+                path,
+                "nginx would serve it to anyone: name the directory of the static files, not the release, its"
+                " virtualenv or a hidden file or directory (code, settings and secrets live there)",
+            )
+        ]
+    return []
+
+
 def check_not_negative(where: str, value: Any) -> list[str]:
     return check_positive(where, value, minimum=0)
 
@@ -377,6 +395,7 @@ def app_problems(
             "a URL prefix starting and ending with '/', such as /static/",
         )
         found += check_relative(f"{at}.path", static.get("path"))
+        found += static_exposure_problems(f"{at}.path", static.get("path"))
         if static.get("expires") is not None:
             found += nginx.check_token(
                 f"{at}.expires", static["expires"], nginx.EXPIRES, "a time such as 7d, or off"

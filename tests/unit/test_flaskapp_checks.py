@@ -533,3 +533,15 @@ def test_shared_layout_links_paths_to_their_directories_and_places_the_files() -
         ],
     }
     assert flaskapp.shared_layout({}) == {"links": [], "dirs": [], "files": []}
+
+
+@pytest.mark.parametrize("path", [".", "./", "venv", ".git", "src/.env", "static/.hidden/css"])
+def test_static_paths_that_would_serve_code_or_secrets_are_refused(path: str) -> None:
+    found = flaskapp.static_exposure_problems("s", path)
+    assert len(found) == 1
+    assert "nginx would serve it to anyone" in found[0]
+
+
+@pytest.mark.parametrize("path", ["static", "src/pkg/static", "venv/lib/python3.11/site-packages/pkg/static"])
+def test_static_directories_are_accepted(path: str) -> None:
+    assert flaskapp.static_exposure_problems("s", path) == []

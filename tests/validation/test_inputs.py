@@ -295,6 +295,19 @@ CASES = [
     ),
     ("app-rate-bad", "flaskapp_apps[1].rate_limit", {"rate": "100/s"}, "flaskapp_apps[1].rate_limit.rate"),
     ("rate-exempt-bad", "nginx_rate_limit_exempt", ["10.0.0.0/33"], "nginx_rate_limit_exempt[0]"),
+    # A secret file served to anyone: static files from the release root or a hidden path.
+    (
+        "static-release-root",
+        "flaskapp_apps[1].static",
+        [{"url": "/static/", "path": "."}],
+        "nginx would serve it",
+    ),
+    (
+        "static-dotenv",
+        "flaskapp_apps[1].static",
+        [{"url": "/env/", "path": "src/.env"}],
+        "flaskapp_apps[1].static[0].path",
+    ),
     # Duplicates and clashes.
     ("dup-app", "flaskapp_apps[3]", {**APP, "server_names": ["other.test"]}, "flaskapp_apps[3].name"),
     (
