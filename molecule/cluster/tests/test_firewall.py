@@ -27,8 +27,8 @@ testinfra_hosts = docker_hosts("balancers")
 BALANCER, APP2 = "172.31.250.10", "172.31.250.12"
 TARGET = "fs-cluster-app2"
 PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
-# Short timings for the SSH runs: the play gives up after 8 s, the host rolls back at 20 s.
-TIMINGS = {"firewall_rollback_seconds": 20, "firewall_reconnect_seconds": 8}
+# Short timings for the SSH runs: the play gives up after 6 s, the host rolls back at 15 s.
+TIMINGS = {"firewall_rollback_seconds": 15, "firewall_reconnect_seconds": 6}
 
 
 def app_host(name: str):
@@ -36,13 +36,14 @@ def app_host(name: str):
 
 
 def reaches(host, address: str, port: int) -> bool:
-    """Whether HOST opens a TCP connection to ADDRESS:PORT within 3 s (a drop times out)."""
-    return host.run(f"timeout 3 bash -c '</dev/tcp/{address}/{port}'").rc == 0
+    """Whether HOST opens a TCP connection to ADDRESS:PORT within 1 s (on this network an
+    answer takes a millisecond; a dropped SYN times out)."""
+    return host.run(f"timeout 1 bash -c '</dev/tcp/{address}/{port}'").rc == 0
 
 
 def controller_reaches(address: str, port: int) -> bool:
     try:
-        with socket.create_connection((address, port), timeout=3):
+        with socket.create_connection((address, port), timeout=1):
             return True
     except OSError:
         return False
@@ -149,7 +150,7 @@ def ssh_answers(inventory: Path) -> bool:
         host_vars["ansible_ssh_private_key_file"],
         *host_vars["ansible_ssh_common_args"].split(),
     ]
-    command += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=3", f"root@{APP2}", "true"]
+    command += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=2", f"root@{APP2}", "true"]
     return subprocess.run(command, capture_output=True, timeout=30, check=False).returncode == 0
 
 
