@@ -88,13 +88,14 @@ molecule: deps images sslyze ## Molecule scenarios default, nginx, uwsgi, flaska
 	       FLASKSTACK_IMAGE_TRIXIE=$$(tools/lab-image.sh --name trixie); \
 	log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
 	for scenario in $(SCENARIOS); do \
-	  echo "=== molecule test -s $$scenario"; \
+	  echo "=== molecule test -s $$scenario (started $$(date -u +%T))"; \
 	  if ! molecule test -s $$scenario 2>&1 | tee "$$log"; then \
 	    echo "=== molecule test -s $$scenario failed; the failures, again, as CI shows only the end:"; \
 	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -A12 -E '│ E |FAILED|::test_|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 80; \
 	    exit 1; \
 	  fi; \
-	done
+	done; \
+	echo "=== molecule scenarios done $$(date -u +%T)"
 
 bench: deps docker ## Benchmark against the alternatives on a fresh container, then a cluster's topologies and converge scaling: docs/performance.*, docs/cluster-performance.*
 	python -m tools.bench.run
