@@ -8,6 +8,7 @@ the input is fine. The roles call them through the collection's filters (plugins
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,6 +22,32 @@ def check_positive(where: str, value: Any, minimum: int = 1) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         return [problem(where, value, f"must be a whole number of at least {minimum}")]
     return []
+
+
+def is_network(value: Any) -> bool:
+    """Whether VALUE is an IP address or network (CIDR), as nginx's geo and nftables read them."""
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def check_networks(where: str, values: Any, empty_ok: bool = True) -> list[str]:
+    """A list of IP addresses or networks (no host names)."""
+    if not isinstance(values, list):
+        return [problem(where, values, "must be a list of IP addresses or networks, such as 10.0.0.0/8")]
+    if not values and not empty_ok:
+        return [problem(where, values, "give at least one address or network, such as 10.0.0.0/8")]
+    return [
+        problem(
+            f"{where}[{index}]",
+            value,
+            "an IP address or network, such as 10.0.0.5 or 10.0.0.0/8 (not a name)",
+        )
+        for index, value in enumerate(values)
+        if not is_network(value)
+    ]
 
 
 def check_duplicates(values: Iterable[tuple[str, Any]], what: str, rule: str) -> list[str]:

@@ -11,7 +11,12 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ansible_collections.flaskstack.stack.plugins.module_utils.checks import problem
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
+    check_networks,
+    is_network,
+    problem,
+)
+from ansible_collections.flaskstack.stack.plugins.module_utils.nginx_sockets import listen_host_port
 
 PROTOCOLS = ("tcp", "udp")
 
@@ -22,8 +27,7 @@ def listen_port(listen: str) -> int | None:
     address = str(listen).split()[0]
     if address.startswith("unix:"):
         return None
-    port = address.rpartition(":")[2] if (":" in address and not address.endswith("]")) else address
-    return int(port) if port.isdigit() else 80
+    return int(listen_host_port(address)[1])
 
 
 def networks(values: list[Any]) -> dict[str, list[str]]:
@@ -62,22 +66,18 @@ def firewall_plan(settings: dict[str, Any]) -> dict[str, Any]:
     host = settings["host"]
     balancer = host in settings["balancers"]
     clustered_app = host in settings["app"] and bool(settings["balancers"]) and not balancer
-    public: list[int] = []
-    private: list[int] = []
+    public: set[int | None] = set()
+    private: set[int | None] = set()
     if balancer or (host in settings["web"] and not clustered_app):
-        for listen in list(settings["nginx_listen"]) + list(settings["nginx_tls_listen"]):
-            port = listen_port(listen)
-            if port is not None and port not in public:
-                public.append(port)
+        public = {
+            listen_port(listen) for listen in [*settings["nginx_listen"], *settings["nginx_tls_listen"]]
+        }
     if clustered_app:
-        ports = [listen_port(listen) for listen in settings["nginx_listen"]] + [int(settings["backend_port"])]
-        for port in ports:
-            if port is not None and port not in private:
-                private.append(port)
-        private += [port for port in app_uwsgi_ports(settings) if port not in private]
+        private = {listen_port(listen) for listen in settings["nginx_listen"]}
+        private |= {int(settings["backend_port"]), *app_uwsgi_ports(settings)}
     return {
-        "public_tcp": sorted(public),
-        "balancer_tcp": sorted(private),
+        "public_tcp": sorted(public - {None}),
+        "balancer_tcp": sorted(private - {None}),
         "balancer_sources": networks(settings["balancer_sources"]) if clustered_app else networks([]),
         "ssh_port": int(settings["ssh_port"]),
         "ssh_sources": networks(settings["ssh_sources"]),
@@ -90,26 +90,6 @@ def firewall_plan(settings: dict[str, Any]) -> dict[str, Any]:
             for rule in settings["allow"]
         ],
     }
-
-
-def check_networks(where: str, values: Any, empty_ok: bool = True) -> list[str]:
-    if not isinstance(values, list):
-        return [problem(where, values, "must be a list of IP addresses or networks, such as 10.0.0.0/8")]
-    if not values and not empty_ok:
-        return [problem(where, values, "give at least one address or network, such as 10.0.0.0/8")]
-    found = []
-    for index, value in enumerate(values):
-        try:
-            ipaddress.ip_network(str(value), strict=False)
-        except ValueError:
-            found.append(
-                problem(
-                    f"{where}[{index}]",
-                    value,
-                    "an IP address or network, such as 10.0.0.5 or 10.0.0.0/8 (not a name)",
-                )
-            )
-    return found
 
 
 def check_port(where: str, value: Any) -> list[str]:
@@ -128,7 +108,7 @@ def firewall_problems(settings: dict[str, Any]) -> list[str]:
         found += check_networks("firewall_balancer_sources", sources)
     else:
         for host, address in zip(settings["balancers"], settings["balancer_addresses"], strict=True):
-            if check_networks("x", [address]):
+            if not is_network(address):
                 found.append(
                     problem(
                         "firewall_balancer_sources",

@@ -12,12 +12,12 @@ flaskapp_checks uses them too, to check the sites and locations the flaskapp rol
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 
 from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_duplicates,
+    check_networks,
     check_positive,
     problem,
     sandbox_problems,
@@ -359,19 +359,6 @@ def rate_limit_problems(where: str, limit: Any, partial: bool) -> list[str]:
     return found
 
 
-def exempt_problems(where: str, networks: Any) -> list[str]:
-    """Addresses or networks (CIDR) that nginx's geo module reads."""
-    found = []
-    for index, network in enumerate(networks):
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except (TypeError, ValueError):
-            found.append(
-                problem(f"{where}[{index}]", network, "an IP address or network, such as 10.0.0.0/8 or ::1")
-            )
-    return found
-
-
 def locations_problems(locations: dict[str, Any], where: str = "nginx_locations") -> list[str]:
     """Problems of a location set (the locations entry point's nginx_locations)."""
     found = check_token(f"{where}.name", locations.get("name"), NAME, "letters, digits, '.', '_' and '-'")
@@ -425,7 +412,7 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
         found += check_directive(f"nginx_http_extra_directives[{index}]", directive)
     found += headers_problems("nginx_security_headers", settings["nginx_security_headers"], off_ok=False)
     found += rate_limit_problems("nginx_rate_limit", settings["nginx_rate_limit"], partial=False)
-    found += exempt_problems("nginx_rate_limit_exempt", settings["nginx_rate_limit_exempt"])
+    found += check_networks("nginx_rate_limit_exempt", settings["nginx_rate_limit_exempt"])
     for name in ("nginx_sandbox_settings", "nginx_sandbox_overrides"):
         found += sandbox_problems(name, settings[name])
     found += tls_settings_problems(settings)

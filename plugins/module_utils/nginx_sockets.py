@@ -15,20 +15,26 @@ from typing import Any
 NOT_HANDED_OVER = ("reuseport", "ipv6only=off")
 
 
+def listen_host_port(address: str) -> tuple[str, str]:
+    """Host and port of an nginx listen address without its parameters: "80" ("*", "80"),
+    "[::]:443", "10.0.0.1:8080", "example.com" (port 80)."""
+    if address.isdigit():
+        return "*", address
+    if address.startswith("["):
+        host, _, port = address[1:].partition("]")
+        return host, port.removeprefix(":") or "80"
+    if ":" in address:
+        host, _, port = address.rpartition(":")
+        return host, port
+    return address, "80"
+
+
 def socket_address(listen: str) -> str | None:
     """ListenStream= value for one nginx `listen` argument string, or None if nginx binds it itself."""
     address, *params = listen.split()
     if address.startswith("unix:") or any(param in NOT_HANDED_OVER for param in params):
         return None
-    if address.isdigit():
-        return f"0.0.0.0:{address}"
-    if address.startswith("["):
-        host, _, port = address[1:].partition("]")
-        port = port.removeprefix(":") or "80"
-    elif ":" in address:
-        host, _, port = address.rpartition(":")
-    else:
-        host, port = address, "80"
+    host, port = listen_host_port(address)
     if host == "*":
         host = "0.0.0.0"
     try:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_duplicates,
+    check_networks,
     check_positive,
     problem,
     sandbox_problems,
@@ -96,3 +97,19 @@ def test_sandbox_problems_name_the_setting(settings: Any, expected: str) -> None
     found = sandbox_problems("s", settings)
     assert len(found) == 1
     assert found[0].startswith(expected)
+
+
+def test_check_networks_takes_addresses_and_networks_not_names() -> None:
+    assert check_networks("e", ["127.0.0.0/8", "::1", "10.1.2.3"]) == []
+    why = "an IP address or network, such as 10.0.0.5 or 10.0.0.0/8 (not a name)"
+    assert check_networks("e", ["10.0.0.0/33", "localhost", None]) == [
+        f"e[0] = '10.0.0.0/33': {why}",
+        f"e[1] = 'localhost': {why}",
+        f"e[2] = None: {why}",
+    ]
+    assert check_networks("e", [], empty_ok=False) == [
+        "e = []: give at least one address or network, such as 10.0.0.0/8"
+    ]
+    assert check_networks("e", "10.0.0.0/8") == [
+        "e = '10.0.0.0/8': must be a list of IP addresses or networks, such as 10.0.0.0/8"
+    ]
