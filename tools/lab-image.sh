@@ -21,8 +21,9 @@ readonly MIRROR=${FLASKSTACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 readonly CA_DIR=/usr/local/share/ca-certificates
 # systemd as PID 1, python3 for Ansible (python3-apt for its apt module), netbase for
 # /etc/services, sudo for `become`, openssh-server for Ansible's ssh connection, and the few
-# tools Testinfra and the tests call.
-readonly PACKAGES=systemd,systemd-sysv,dbus,sudo,python3,python3-apt,ca-certificates,netbase,openssh-server,iproute2,procps,curl
+# tools Testinfra and the tests call. nftables is in every Debian install (priority important):
+# the firewall role finds it there, as on a real host, instead of installing it under load.
+readonly PACKAGES=systemd,systemd-sysv,dbus,sudo,python3,python3-apt,ca-certificates,netbase,openssh-server,iproute2,procps,curl,nftables
 
 root=''  # the build's scratch directory, global for the EXIT trap
 
