@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 SCENARIOS ?= default nginx uwsgi flaskapp faults deploy apps cluster
 
-.PHONY: help venv sslyze deps docker images demo demo-cluster demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
+.PHONY: help venv sslyze deps docker images demo demo-cluster status demo-destroy test lint unit validation collection collection-test argspecs syntax molecule bench bench-smoke bench-report lock clean env
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ demo: deps docker ## Provision the demo container with site.yml and show what th
 
 demo-cluster: deps docker ## A balancer and two app hosts with site.yml; the balancer on 127.0.0.1:8081 answers from both
 	tools/demo.sh cluster-up
+
+status: deps ## playbooks/status.yml against each demo that is up: releases, workers, requests, queue, health, upstreams, certificates
+	tools/demo.sh status
 
 demo-destroy: ## Remove the demo containers (and the cluster demo's network)
 	tools/demo.sh destroy

@@ -5,7 +5,8 @@
 # self-signed certificate, copied to build/demo-tls.pem; plain HTTP answers too).
 # `make demo-cluster`: a balancer (flaskstack-demo-lb, port 80 on 127.0.0.1:8081) and two
 # app hosts (flaskstack-demo-app1, -app2) on the docker network flaskstack-demo, through
-# inventories/demo-cluster/; `make demo-destroy` removes them too.
+# inventories/demo-cluster/; `make demo-destroy` removes them too. `make status` shows
+# what each demo that is up is doing (playbooks/status.yml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -86,6 +87,24 @@ cluster_up() {
   done
 }
 
+# `make status`: playbooks/status.yml against each demo that is up.
+status() {
+  local shown=0
+  if running "$NAME"; then
+    ansible-playbook -i inventories/demo/hosts.yml playbooks/status.yml
+    shown=1
+  fi
+  if running "${CLUSTER[0]}"; then
+    ansible-playbook -i inventories/demo-cluster/hosts.yml playbooks/status.yml
+    shown=1
+  fi
+  [ "$shown" = 1 ] || { say "no demo is up: make demo, or make demo-cluster"; exit 1; }
+}
+
+running() {
+  [ "$(docker inspect --type container --format '{{.State.Running}}' "$1" 2>/dev/null)" = true ]
+}
+
 destroy() {
   local name
   for name in "$NAME" "${CLUSTER[@]}"; do
@@ -103,6 +122,7 @@ destroy() {
 case ${1:-} in
   up) up ;;
   cluster-up) cluster_up ;;
+  status) status ;;
   destroy) destroy ;;
-  *) echo "usage: $0 up|cluster-up|destroy" >&2; exit 2 ;;
+  *) echo "usage: $0 up|cluster-up|status|destroy" >&2; exit 2 ;;
 esac

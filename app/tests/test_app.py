@@ -61,6 +61,11 @@ def test_unknown_route_is_404(client: FlaskClient) -> None:
     assert client.get("/nope").status_code == 404
 
 
+def test_index_names_the_request_id_nginx_passed(client: FlaskClient) -> None:
+    assert client.get("/", headers={"X-Request-ID": "abc123"}).get_json()["request_id"] == "abc123"
+    assert client.get("/").get_json()["request_id"] is None
+
+
 def test_index_names_the_host_that_answered(client: FlaskClient) -> None:
     import socket
 

@@ -33,6 +33,36 @@ def is_network(value: Any) -> bool:
     return True
 
 
+# Private addresses: RFC 1918, unique local (fc00::/7), loopback, link-local, and the
+# shared address space of carrier-grade NAT and overlay networks (100.64.0.0/10).
+SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
+
+
+def is_private_ip(host: str) -> bool:
+    """Whether HOST is an IP address that the internet cannot reach (never a wildcard)."""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip in SHARED_SPACE
+    ) and not ip.is_unspecified
+
+
+def check_private_listen(where: str, value: Any, why: str) -> list[str]:
+    """HOST:PORT ([HOST]:PORT for IPv6) where HOST is a private or loopback IP address."""
+    host, _, port = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+    if not (port.isdigit() and 0 < int(port) < 65536 and is_private_ip(host)):
+        return [
+            problem(
+                where,
+                value,
+                f"HOST:PORT with a private or loopback IP address, such as 127.0.0.1:8079: {why}",
+            )
+        ]
+    return []
+
+
 def check_networks(where: str, values: Any, empty_ok: bool = True) -> list[str]:
     """A list of IP addresses or networks (no host names)."""
     if not isinstance(values, list):

@@ -321,6 +321,25 @@ def shared_problems(app: dict[str, Any], where: str) -> list[str]:
 RESERVED_SHARED = (".flaskstack-release",)
 
 
+def cache_problems(where: str, cache: Any) -> list[str]:
+    """An app's uWSGI cache: {items, blocksize, store}, every key optional."""
+    if not isinstance(cache, dict):
+        return [problem(where, cache, "a mapping of items, blocksize (bytes) and store (true or false)")]
+    found = [
+        problem(f"{where}.{key}", value, "unknown key; allowed: items, blocksize, store")
+        for key, value in cache.items()
+        if key not in ("items", "blocksize", "store")
+    ]
+    for key in ("items", "blocksize"):
+        if key in cache:
+            found += check_positive(f"{where}.{key}", cache[key])
+    if not isinstance(cache.get("store", False), bool):
+        found.append(
+            problem(f"{where}.store", cache["store"], "true (kept in a file across restarts) or false")
+        )
+    return found
+
+
 def app_problems(
     app: dict[str, Any], where: str, version: str, somaxconn: int | None = None, exposed_ok: bool = False
 ) -> list[str]:
@@ -423,6 +442,8 @@ def app_problems(
         re.compile(r"/[^\s'\"]*"),
         "a URL path starting with '/'",
     )
+    if app.get("cache") is not None:
+        found += cache_problems(f"{where}.cache", app["cache"])
     options = app.get("uwsgi_options") or {}
     found += uwsgi.options_problems(options, f"{where}.uwsgi_options", somaxconn, exposed_ok)
     found += [

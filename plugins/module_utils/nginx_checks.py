@@ -19,6 +19,7 @@ from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
     check_duplicates,
     check_networks,
     check_positive,
+    check_private_listen,
     problem,
     sandbox_problems,
 )
@@ -48,6 +49,7 @@ EXPIRES = re.compile(r"off|epoch|max|-?\d+(?:ms|s|m|h|d|w|M|y)?")
 SIZE = re.compile(r"\d+[kKmMgG]?")
 MIME = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
 USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+STATUS_PATH = re.compile(r"/[A-Za-z0-9_./-]*")
 TLS_VERSION = re.compile(r"TLSv1(?:\.[0-3])?")
 OPENSSL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 DURATION = re.compile(r"\d+(?:ms|s|m|h|d|w|M|y)?")
@@ -413,6 +415,15 @@ def nginx_problems(settings: dict[str, Any]) -> list[str]:
     found += headers_problems("nginx_security_headers", settings["nginx_security_headers"], off_ok=False)
     found += rate_limit_problems("nginx_rate_limit", settings["nginx_rate_limit"], partial=False)
     found += check_networks("nginx_rate_limit_exempt", settings["nginx_rate_limit_exempt"])
+    if settings["nginx_status_listen"]:
+        found += check_private_listen(
+            "nginx_status_listen",
+            settings["nginx_status_listen"],
+            "the counters are for this host's tools and its monitoring, not for clients ('' turns it off)",
+        )
+    found += check_token(
+        "nginx_status_path", settings["nginx_status_path"], STATUS_PATH, "a path such as /stub_status"
+    )
     for name in ("nginx_sandbox_settings", "nginx_sandbox_overrides"):
         found += sandbox_problems(name, settings[name])
     found += tls_settings_problems(settings)

@@ -15,7 +15,11 @@ import ipaddress
 import re
 from typing import Any
 
-from ansible_collections.flaskstack.stack.plugins.module_utils.checks import problem, sandbox_problems
+from ansible_collections.flaskstack.stack.plugins.module_utils.checks import (
+    is_private_ip,
+    problem,
+    sandbox_problems,
+)
 
 OPTION = re.compile(r"[a-z0-9][a-z0-9-]*")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -61,9 +65,6 @@ LISTENERS = (
     "emperor-stats",
     "emperor-stats-server",
 )
-# Private addresses: RFC 1918, unique local (fc00::/7), loopback, link-local, and the
-# shared address space of carrier-grade NAT and overlay networks (100.64.0.0/10).
-SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
 EXPOSED_RULE = (
     "a TCP listener binds a private address (10.0.0.5:3031, 127.0.0.1:3031) or a unix socket: "
     "whoever reaches the uwsgi protocol can make the server run code. "
@@ -84,10 +85,10 @@ def check_listener(where: str, value: Any, exposed_ok: bool = False) -> list[str
     if host in ("", "*", "0.0.0.0", "::"):
         return [problem(where, value, f"listens on every address; {EXPOSED_RULE}")]
     try:
-        ip = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
         return [problem(where, value, f"names a host, which may resolve to a public address; {EXPOSED_RULE}")]
-    if not (ip.is_private or ip.is_loopback or ip.is_link_local or ip in SHARED_SPACE) or ip.is_unspecified:
+    if not is_private_ip(host):
         return [problem(where, value, f"is a public address; {EXPOSED_RULE}")]
     return []
 

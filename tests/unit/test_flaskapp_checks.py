@@ -351,6 +351,16 @@ def test_check_source_accepts(source: dict[str, Any], version: str) -> None:
             ],
         ),
         ({"nginx_retries": -1}, ["a.nginx_retries = -1: must be a whole number of at least 0"]),
+        ({"cache": 100}, ["a.cache = 100: a mapping of items, blocksize (bytes) and store (true or false)"]),
+        (
+            {"cache": {"items": 0, "blocksize": "64k", "store": "yes", "name": "x"}},
+            [
+                "a.cache.name = 'x': unknown key; allowed: items, blocksize, store",
+                "a.cache.items = 0: must be a whole number of at least 1",
+                "a.cache.blocksize = '64k': must be a whole number of at least 1",
+                "a.cache.store = 'yes': true (kept in a file across restarts) or false",
+            ],
+        ),
     ],
 )
 def test_app_problems_refuses(changes: dict[str, Any], expected: list[str]) -> None:
@@ -370,6 +380,13 @@ def test_app_problems_accepts() -> None:
     assert flaskapp.app_problems({**SHOP, "module": "flaskr:create_app()"}, "a", "", 4096) == []
     assert flaskapp.app_problems(BLOG, "a", "v2", 4096) == []
     assert flaskapp.app_problems(ADMIN, "a", "", 4096) == []
+    assert flaskapp.app_problems({**SHOP, "cache": {}}, "a", "", 4096) == []
+    assert (
+        flaskapp.app_problems(
+            {**SHOP, "cache": {"items": 10, "blocksize": 4096, "store": True}}, "a", "", 4096
+        )
+        == []
+    )
 
 
 def test_app_problems_checks_only_the_names_of_an_absent_app() -> None:

@@ -311,6 +311,37 @@ def test_nginx_problems_refuses(
     assert nginx.nginx_problems({**nginx_defaults, **changes}) == expected
 
 
+STATUS_RULE = (
+    "HOST:PORT with a private or loopback IP address, such as 127.0.0.1:8079: the counters are for this"
+    " host's tools and its monitoring, not for clients ('' turns it off)"
+)
+
+
+@pytest.mark.parametrize(
+    "listen", ["8079", "0.0.0.0:8079", "[::]:8079", "93.184.216.34:8079", "localhost:8079", "127.0.0.1:0"]
+)
+def test_nginx_status_listen_refuses_what_clients_could_reach(
+    nginx_defaults: dict[str, Any], listen: str
+) -> None:
+    assert nginx.nginx_problems({**nginx_defaults, "nginx_status_listen": listen}) == [
+        f"nginx_status_listen = {listen!r}: {STATUS_RULE}"
+    ]
+
+
+@pytest.mark.parametrize("listen", ["", "127.0.0.1:8079", "10.0.0.5:9145", "[::1]:8079", "[fd00::5]:8079"])
+def test_nginx_status_listen_accepts_private_addresses_or_nothing(
+    nginx_defaults: dict[str, Any], listen: str
+) -> None:
+    assert nginx.nginx_problems({**nginx_defaults, "nginx_status_listen": listen}) == []
+
+
+def test_nginx_status_path_is_a_plain_path(nginx_defaults: dict[str, Any]) -> None:
+    assert nginx.nginx_problems({**nginx_defaults, "nginx_status_path": "/s; allow all"}) == [
+        "nginx_status_path = '/s; allow all': contains ';', which would end the directive;"
+        " allowed: a path such as /stub_status"
+    ]
+
+
 def test_nginx_problems_accepts_the_role_defaults(nginx_defaults: dict[str, Any]) -> None:
     assert nginx.nginx_problems(nginx_defaults) == []
 

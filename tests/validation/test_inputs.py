@@ -295,6 +295,9 @@ CASES = [
     ),
     ("app-rate-bad", "flaskapp_apps[1].rate_limit", {"rate": "100/s"}, "flaskapp_apps[1].rate_limit.rate"),
     ("rate-exempt-bad", "nginx_rate_limit_exempt", ["10.0.0.0/33"], "nginx_rate_limit_exempt[0]"),
+    # nginx's counters where clients would reach them.
+    ("status-listen-public", "nginx_status_listen", "0.0.0.0:8079", "nginx_status_listen"),
+    ("app-cache-bad", "flaskapp_apps[1].cache", {"items": 0}, "flaskapp_apps[1].cache.items"),
     # A secret file served to anyone: static files from the release root or a hidden path.
     (
         "static-release-root",

@@ -11,6 +11,7 @@ from contextlib import closing
 from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
+from flask_caching import Cache
 
 __version__ = "1.0.0"
 
@@ -19,7 +20,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "GREETING": "Hello from flaskstack",
     # Where the orders are stored (SQLite): SAMPLE_DATA_DIR, or the app's instance folder.
     "DATA_DIR": None,
+    # Flask-Caching: each worker's own memory unless told (SAMPLE_CACHE_TYPE); under uWSGI,
+    # flaskstack_sample.cache.UWSGICache shares uWSGI's cache SAMPLE_CACHE_UWSGI_NAME.
+    "CACHE_TYPE": "SimpleCache",
 }
+
+cache = Cache()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("SAMPLE")
     if config:
         app.config.update(config)
+    cache.init_app(app)
 
     @app.get("/")
     def index() -> Any:
@@ -39,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             python=platform.python_version(),
             pid=os.getpid(),
             host=socket.gethostname(),
+            # The id nginx logged this request under (X-Request-ID), to find it in its logs.
+            request_id=request.headers.get("X-Request-ID"),
         )
 
     @app.get("/healthz")
@@ -77,6 +86,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             except sqlite3.IntegrityError:
                 return jsonify(id=order_id, host=host, stored="before"), 409
         return jsonify(id=order_id, host=host, stored="now"), 201
+
+    @app.get("/cache")
+    def cached() -> Any:
+        """The pid of the first worker that answered here since the cache was made: with a
+        cache the workers share, every worker names the same one."""
+        cache.add("first_pid", os.getpid(), timeout=0)
+        return jsonify(pid=os.getpid(), first_pid=cache.get("first_pid"), backend=type(cache.cache).__name__)
 
     @app.get("/orders")
     def list_orders() -> Any:

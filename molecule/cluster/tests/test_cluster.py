@@ -31,6 +31,8 @@ STEPS = [
     "step6-kill-app2",
     "step7-scale-in",
     "step8-converge-again",
+    "step9-status",
+    "step10-status-json",
 ]
 CLEAN_STEPS = [s for s in STEPS if s != "step6-kill-app2"]
 

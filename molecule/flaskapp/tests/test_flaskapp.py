@@ -6,8 +6,12 @@ The dieonce test app shows how nginx handles a worker that dies before answering
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
+import shlex
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -73,6 +77,105 @@ def test_each_app_answers_by_its_name(host, app, name):
 
 def test_settings_reach_the_app_verbatim(host):
     assert http_get(host, "/", "gitapp.test").json()["greeting"] == "Hi; with {braces} and % signs"
+
+
+def access_log_lines(host, marker: str) -> list[str]:
+    """The access log's lines that hold MARKER, once there are any (within 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [
+            line
+            for line in host.file("/var/log/nginx/access.log").content_string.splitlines()
+            if marker in line
+        ]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)
+
+
+def test_the_request_id_reaches_the_app_and_the_access_log(host):
+    # Debian 13 logs JSON lines (nginx_access_log_json in molecule.yml), Debian 12 text.
+    json_log = "escape=json" in host.file("/etc/nginx/nginx.conf").content_string
+    assert json_log == (host.system_info.codename == "trixie")
+    given = f"probe-{uuid.uuid4().hex}"
+    answer = host.check_output(
+        f"curl -s -H 'Host: dirapp.test' -H 'X-Request-ID: {given}' http://127.0.0.1/?{given}"
+    )
+    assert json.loads(answer)["request_id"] == given
+    # Without one (or with one that is not a plain token), nginx makes its own.
+    made = []
+    for header in ("", "-H 'X-Request-ID: two words;'"):
+        marker = uuid.uuid4().hex
+        answer = host.check_output(f"curl -s -H 'Host: dirapp.test' {header} http://127.0.0.1/?{marker}")
+        made.append((marker, json.loads(answer)["request_id"]))
+        assert re.fullmatch(r"[0-9a-f]{32}", made[-1][1]), answer
+    for marker, request_id in [(given, given), *made]:
+        (line,) = access_log_lines(host, marker)
+        if json_log:
+            entry = json.loads(line)
+            assert entry["request_id"] == request_id
+            assert (entry["status"], entry["host"], entry["method"]) == (200, "dirapp.test", "GET")
+            assert entry["upstream_addr"].startswith("unix:/run/uwsgi/dirapp/socket")
+            assert float(entry["upstream_time"]) <= entry["request_time"] + 0.001
+        else:
+            assert f"rid={request_id}" in line
+            assert "ua=unix:/run/uwsgi/dirapp/socket" in line
+            assert '"GET /?' in line
+            assert " 200 " in line
+
+
+CACHE_PROBE = """
+import json, sys, threading, urllib.request
+seen = []
+def ask():
+    for _ in range(25):
+        request = urllib.request.Request("http://127.0.0.1/cache", headers={"Host": "dirapp.test"})
+        seen.append(json.load(urllib.request.urlopen(request, timeout=10)))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(json.dumps(seen))
+"""
+
+
+def cache_answers(host) -> list[dict]:
+    """200 GETs of dirapp's /cache, 8 at a time: each names its worker and the first worker
+    the cache remembers."""
+    return json.loads(host.check_output(f"python3 -c {shlex.quote(CACHE_PROBE)}"))
+
+
+def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
+    vassal = host.file("/etc/uwsgi/vassals/dirapp.ini").content_string
+    assert "cache2 = name=dirapp,items=100,blocksize=65536,store=/srv/dirapp/data/uwsgi-cache" in vassal
+    answers = cache_answers(host)
+    workers = {answer["pid"] for answer in answers}
+    remembered = {answer["first_pid"] for answer in answers}
+    print(f"uWSGI cache: {len(answers)} answers from {len(workers)} workers, all remembering {remembered}")
+    assert {answer["backend"] for answer in answers} == {"UWSGICache"}
+    assert len(workers) >= 2
+    assert len(remembered) == 1
+    store = host.file("/srv/dirapp/data/uwsgi-cache")
+    assert store.exists
+    assert store.user == "dirapp"
+    # The vassal starts again (new master, new workers): the cache comes back from its file.
+    host.check_output("touch /etc/uwsgi/vassals/dirapp.ini")
+    deadline = time.monotonic() + 30
+    while True:
+        after = cache_answers(host)
+        if not workers & {answer["pid"] for answer in after}:
+            break
+        assert time.monotonic() < deadline, "dirapp's workers were not replaced"
+        time.sleep(1)
+    assert {answer["first_pid"] for answer in after} == remembered
+
+
+def test_uwsgi_answers_http_itself_on_loopback_when_asked(host):
+    # gitapp's uwsgi_options: http-socket on 127.0.0.1:8001, beside nginx's socket.
+    answer = json.loads(host.check_output("curl -s --max-time 5 http://127.0.0.1:8001/"))
+    assert answer["app"] == "gitapp"
+    assert answer["request_id"] is None  # no nginx in between
+    assert host.socket("tcp://127.0.0.1:8001").is_listening
+    assert not host.socket("tcp://0.0.0.0:8001").is_listening
 
 
 def test_code_belongs_to_root_and_is_read_only_for_the_app(host):

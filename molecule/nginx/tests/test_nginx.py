@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import json
+import re
 import shlex
 import subprocess
 import time
@@ -503,6 +504,46 @@ def test_a_failed_renewal_leaves_the_served_certificate_and_says_so(host):
     assert "failed" in (result.stdout + result.stderr).lower(), result
     assert served_serial(host) == before
     assert https(host, acme_name(host), cacert=pebble_root(host)).status == 200
+
+
+def test_logs_rotate_under_load_and_no_line_is_lost(host):
+    """Debian's logrotate config rotates the logs and makes nginx reopen them (its
+    postrotate signals the master, which runs under the sandboxed, socket-activated unit):
+    a forced rotation in the middle of a load splits its lines between the old file and the
+    new one, none lost, and the requests after it land in the new file."""
+    assert host.package("logrotate").is_installed
+    assert "/var/log/nginx/*.log" in host.file("/etc/logrotate.d/nginx").content_string
+    tag, sent = f"rotation{time.time_ns()}", 2000
+    # From loopback (exempt from the rate limit): 4 connections at 100 requests/s each.
+    host.check_output(
+        f"rm -f /root/rotation.txt; (hey -n {sent} -c 4 -q 100 -t 5 -host files.test"
+        f" 'http://127.0.0.1/static/hello.txt?{tag}=during' > /root/rotation.txt 2>&1 &)"
+    )
+    time.sleep(2)
+    host.check_output("logrotate --force /etc/logrotate.d/nginx")
+    host.check_output("while pgrep -x hey >/dev/null; do sleep 0.2; done")
+    answers = {
+        int(code): int(count)
+        for code, count in re.findall(
+            r"\[(\d+)\]\s+(\d+) responses", host.file("/root/rotation.txt").content_string
+        )
+    }
+    assert answers == {200: sent}, host.file("/root/rotation.txt").content_string
+    for number in range(10):
+        assert http_get(host, f"/static/hello.txt?{tag}=after{number}", "files.test").status == 200
+    time.sleep(1.5)  # the static locations' log buffer is flushed every second
+    old = host.file("/var/log/nginx/access.log.1").content_string
+    new = host.file("/var/log/nginx/access.log").content_string
+    before, during = old.count(f"{tag}=during"), new.count(f"{tag}=during")
+    print(
+        f"log rotation under load: {sent} requests, {before} logged before it, {during} after, 10 more after"
+    )
+    assert before > 0
+    assert during > 0
+    assert before + during == sent
+    assert new.count(f"{tag}=after") == 10
+    assert f"{tag}=after" not in old
+    assert host.file("/var/log/nginx/access.log").user == "www-data"
 
 
 # The two tests below stop nginx; they run last in this file and leave it running.
