@@ -74,7 +74,7 @@ syntax: venv ## site.yml parses against every inventory
 
 unit: venv ## The sample app's own tests and the unit tests of the input checks (tests/unit)
 	cd app && pytest -q
-	pytest -q tests/unit
+	pytest -q -n 2 tests/unit
 
 validation: venv ## Bad inputs refused before anything changes, example inventories accepted, from the checkout and the installed collection (no container)
 	# Two workers, one per core: each case is an ansible-playbook run of its own.

@@ -92,3 +92,13 @@ def test_an_order_is_stored_once(store: FlaskClient) -> None:
 def test_an_order_without_a_proper_id_is_refused(store: FlaskClient, body: dict) -> None:
     assert store.post("/orders", json=body).status_code == 400
     assert store.get("/orders").get_json()["ids"] == []
+
+
+def test_the_uwsgi_cache_backend_falls_back_outside_uwsgi() -> None:
+    # flaskstack imports a release before it goes live, outside uWSGI: the app must load.
+    app = create_app(
+        {"TESTING": True, "CACHE_TYPE": "flaskstack_sample.uwsgicache.UWSGICache", "CACHE_UWSGI_NAME": "x"}
+    )
+    body = app.test_client().get("/cache").get_json()
+    assert body["backend"] == "SimpleCache"
+    assert body["first_pid"] == body["pid"]

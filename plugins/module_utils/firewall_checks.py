@@ -75,20 +75,29 @@ def firewall_plan(settings: dict[str, Any]) -> dict[str, Any]:
     if clustered_app:
         private = {listen_port(listen) for listen in settings["nginx_listen"]}
         private |= {int(settings["backend_port"]), *app_uwsgi_ports(settings)}
+    allow = [
+        {
+            "port": int(rule["port"]),
+            "proto": rule.get("proto", "tcp"),
+            "sources": networks(rule["sources"]) if rule.get("sources") else None,
+        }
+        for rule in settings["allow"]
+    ]
+    # The metrics role's exporters, to the Prometheus servers only (loopback is always open).
+    if settings.get("metrics_enabled") and settings.get("metrics_sources"):
+        ports = [settings["metrics_nginx_port"]] if balancer or host in settings["web"] else []
+        ports += [settings["metrics_uwsgi_port"]] if host in settings["app"] else []
+        allow += [
+            {"port": int(port), "proto": "tcp", "sources": networks(settings["metrics_sources"])}
+            for port in ports
+        ]
     return {
         "public_tcp": sorted(public - {None}),
         "balancer_tcp": sorted(private - {None}),
         "balancer_sources": networks(settings["balancer_sources"]) if clustered_app else networks([]),
         "ssh_port": int(settings["ssh_port"]),
         "ssh_sources": networks(settings["ssh_sources"]),
-        "allow": [
-            {
-                "port": int(rule["port"]),
-                "proto": rule.get("proto", "tcp"),
-                "sources": networks(rule["sources"]) if rule.get("sources") else None,
-            }
-            for rule in settings["allow"]
-        ],
+        "allow": allow,
     }
 
 

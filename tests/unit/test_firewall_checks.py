@@ -70,6 +70,23 @@ def test_a_balancer_and_a_lone_web_host_open_nginx_to_all() -> None:
     assert (alone["public_tcp"], alone["balancer_tcp"]) == ([80, 443], [])
 
 
+def test_the_exporters_open_to_the_prometheus_servers_only() -> None:
+    metrics = {"metrics_enabled": True, "metrics_sources": ["10.9.0.5"], "metrics_nginx_port": 9113}
+    metrics["metrics_uwsgi_port"] = 9117
+    scrape = {"ipv4": ["10.9.0.5/32"], "ipv6": []}
+    app = firewall_plan({**CLUSTER, **metrics, "host": "app1"})["allow"][2:]
+    assert app == [
+        {"port": 9113, "proto": "tcp", "sources": scrape},
+        {"port": 9117, "proto": "tcp", "sources": scrape},
+    ]
+    balancer = firewall_plan({**CLUSTER, **metrics, "host": "lb1"})["allow"][2:]
+    assert balancer == [{"port": 9113, "proto": "tcp", "sources": scrape}]
+    # Without scrape sources (a Prometheus on the host itself, through loopback) or with
+    # metrics off, nothing more opens.
+    assert len(firewall_plan({**CLUSTER, **metrics, "metrics_sources": [], "host": "app1"})["allow"]) == 2
+    assert len(firewall_plan({**CLUSTER, **metrics, "metrics_enabled": False, "host": "app1"})["allow"]) == 2
+
+
 def test_balancer_addresses_come_from_firewall_address_then_ansible_host() -> None:
     hostvars = {
         "a": {"firewall_address": "10.0.0.1", "ansible_host": "a.example"},

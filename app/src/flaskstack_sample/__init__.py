@@ -21,7 +21,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Where the orders are stored (SQLite): SAMPLE_DATA_DIR, or the app's instance folder.
     "DATA_DIR": None,
     # Flask-Caching: each worker's own memory unless told (SAMPLE_CACHE_TYPE); under uWSGI,
-    # flaskstack_sample.cache.UWSGICache shares uWSGI's cache SAMPLE_CACHE_UWSGI_NAME.
+    # flaskstack_sample.uwsgicache.UWSGICache shares uWSGI's cache SAMPLE_CACHE_UWSGI_NAME.
     "CACHE_TYPE": "SimpleCache",
 }
 

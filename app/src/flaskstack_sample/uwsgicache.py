@@ -3,10 +3,11 @@
 Flask-Caching 2 no longer ships it; cachelib, which it builds on, keeps the cache itself.
 This is the backend as Flask-Caching 1 had it. Use it with
 
-    CACHE_TYPE = "flaskstack_sample.cache.UWSGICache"
+    CACHE_TYPE = "flaskstack_sample.uwsgicache.UWSGICache"
     CACHE_UWSGI_NAME = "sample"   # the vassal's cache2 name (flaskapp's `cache` names it after the app)
 
-It works under uWSGI only (it imports the `uwsgi` module uWSGI provides).
+Outside uWSGI (flaskstack's import check of a release before it goes live, a shell, the
+tests) there is no `uwsgi` module: the factory gives each process its own SimpleCache then.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from cachelib import UWSGICache as CachelibUWSGICache
 from flask import Flask
 from flask_caching.backends.base import BaseCache
+from flask_caching.backends.simplecache import SimpleCache
 
 
 class UWSGICache(BaseCache, CachelibUWSGICache):
@@ -26,9 +28,10 @@ class UWSGICache(BaseCache, CachelibUWSGICache):
     @classmethod
     def factory(
         cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> UWSGICache:
-        return cls(
-            *args,
-            default_timeout=kwargs.get("default_timeout", 300),
-            cache=config.get("CACHE_UWSGI_NAME", ""),
-        )
+    ) -> BaseCache:
+        timeout = kwargs.get("default_timeout", 300)
+        try:
+            import uwsgi  # noqa: F401 (only uWSGI provides it)
+        except ImportError:
+            return SimpleCache(default_timeout=timeout)
+        return cls(*args, default_timeout=timeout, cache=config.get("CACHE_UWSGI_NAME", ""))
