@@ -369,11 +369,12 @@ def host_facts() -> dict[str, Any]:
         nginx -v 2>&1 | cut -d/ -f2
         uwsgi-core --version
         /opt/bench-gunicorn/bin/gunicorn --version | sed 's/.*version \(.*\))/\1/'
+        /opt/bench-granian/bin/granian --version | awk '{print $2}'
         /srv/sample/current/venv/bin/python -c 'import importlib.metadata as m; print(m.version("flask"))'
         python3 -c 'import platform; print(platform.python_version())'
         dpkg-query -W -f='${Version}\n' wrk
     """
-    keys = ("cores", "cpu", "kernel", "nginx", "uwsgi", "gunicorn", "flask", "python", "wrk")
+    keys = ("cores", "cpu", "kernel", "nginx", "uwsgi", "gunicorn", "granian", "flask", "python", "wrk")
     values = host_sh(script).splitlines()
     if len(values) != len(keys):
         raise LabError(f"unexpected answer about the host: {values}")

@@ -97,6 +97,27 @@ SETUPS = (
         units=("bench-plain-nginx", "bench-gunicorn"),
     ),
     Setup(
+        key="granian",
+        title="nginx → Granian",
+        chain="nginx (Debian's nginx.conf) → Granian (WSGI) → Flask",
+        details="Granian with its README's starting point for WSGI: `--workers` one per core, its other "
+        "settings (blocking threads, backpressure, runtime) left to Granian, on a unix socket; a site "
+        "with `include proxy_params; proxy_pass http://unix:…`, as for Gunicorn",
+        static_by="Flask (through Granian)",
+        port=8006,
+        units=("bench-plain-nginx", "bench-granian"),
+    ),
+    Setup(
+        key="granian-alone",
+        title="Granian alone",
+        chain="Granian (WSGI, HTTP/1.1) → Flask",
+        details="the same Granian answering HTTP on a TCP port itself, static files from its own "
+        "static route (`--static-path-mount` of the app's static directory)",
+        static_by="Granian (`--static-path-route /static`)",
+        port=8007,
+        units=("bench-granian-alone",),
+    ),
+    Setup(
         key="uwsgi-http",
         title="uWSGI HTTP, no nginx",
         chain="uWSGI (`http11-socket`) → Flask",
@@ -149,6 +170,18 @@ def start_setup(setup: Setup) -> None:
         if status != "200":
             journal = host_sh(f"journalctl --no-pager --lines 30 {' '.join('-u ' + u for u in setup.units)}")
             raise LabError(f"{setup.key}: {url} answered {status or 'nothing'}, not 200\n{journal}")
+
+
+def memory(setup: Setup) -> int:
+    """Resident memory (bytes) of every process of the setup's units: the whole server tree,
+    masters and workers, read from their control groups."""
+    units = " ".join(setup.units)
+    output = host_sh(
+        f"for unit in {units}; do cat /sys/fs/cgroup$(systemctl show --property ControlGroup --value $unit)"
+        "/cgroup.procs; done | while read -r pid; do awk '{print $2}' /proc/$pid/statm 2>/dev/null; done"
+        " | awk -v page=$(getconf PAGESIZE) '{total += $1} END {print total * page}'"
+    )
+    return int(output.strip() or 0)
 
 
 def stop_all() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 # The issue's targets (issue 5): flaskstack's defaults against the alternatives.
 RATIO_CONNECTIONS = (32, 128)
-TARGET_RATIOS = {"gunicorn": 2.0, "tutorial": 1.1}
+TARGET_RATIOS = {"gunicorn": 2.0, "tutorial": 1.1, "granian": 1.0}
 STATIC_OVER_JSON = 5.0
 NO_CHANGE_CONVERGE_SECONDS = 15.0
 # The transport the converge target is judged on (issue 10): the one users have.
@@ -216,7 +216,10 @@ def targets_section(results: Results) -> list[str]:
     at = " and ".join(str(c) for c in results.ratio_connections())
     rows = []
     ratios_missed = []
+    measured_setups = {setup["key"] for setup in results.setups}
     for other, minimum in TARGET_RATIOS.items():
+        if other not in measured_setups:  # a run from before that setup joined
+            continue
         measured, met = ratio_target(results, other, minimum)
         title = results.setup(other)["title"]
         rows.append(
@@ -238,7 +241,7 @@ def targets_section(results: Results) -> list[str]:
     measured, converge_met = converge_target(results)
     converge_title = f"no-change converge under {NO_CHANGE_CONVERGE_SECONDS:g} s, over SSH"
     rows.append([converge_title, measured, verdict(converge_met)])
-    lines = ["## Targets (issues 5 and 10)", ""]
+    lines = ["## Targets (issues 5, 10 and 15)", ""]
     if results.ratio_connections() != RATIO_CONNECTIONS:
         lines += ["This run did not measure 32 and 128 connections; the ratios use its two largest.", ""]
     lines += table(["target", "measured", "verdict"], rows)
@@ -315,6 +318,36 @@ def setups_section(results: Results) -> list[str]:
         "user, with its settings.",
         "",
         *table(["setup", "chain", "how", "static files served by", "port"], rows),
+    ]
+
+
+def memory_section(results: Results) -> list[str]:
+    """Each setup's resident memory beside its JSON rate, when the run measured it."""
+    memory = results.data.get("memory_bytes") or {}
+    if not memory:
+        return []
+    top = max(results.connections)
+    at = 128 if 128 in results.connections else top
+    rows = []
+    for setup in results.setups:
+        point = results.point(setup["key"], "json", at)
+        used = memory.get(setup["key"])
+        rows.append(
+            [
+                setup["title"],
+                f"{used / 2**20:.0f}" if used is not None else "—",
+                rate(good_rate(point)) if point else "—",
+            ]
+        )
+    return [
+        "## Memory",
+        "",
+        "Resident memory (RSS) of every process of a setup's systemd units (nginx master and",
+        "workers, the uWSGI emperor, masters and workers, Gunicorn's or Granian's processes),",
+        f"read right after its last run, beside its JSON 2xx/s at {at} connections. flaskstack's",
+        "rows hold the emperor and the nginx that serves every site.",
+        "",
+        *table(["setup", "RSS MiB", f"JSON 2xx/s at {at} conn."], rows),
     ]
 
 
@@ -499,7 +532,8 @@ def method_section(results: Results) -> list[str]:
         f"(1, 5, 15 min) {host['load_before']} before the measurements and {host['load_after']} after. "
         "The machine is shared: compare the ratios of one run, not the absolute numbers of two.",
         f"- Software: nginx {host['nginx']}, uWSGI {host['uwsgi']}, Python {host['python']} and "
-        f"wrk {host['wrk']} from Debian 12; Flask {host['flask']} and Gunicorn {host['gunicorn']} from PyPI.",
+        f"wrk {host['wrk']} from Debian 12; Flask {host['flask']}, Gunicorn {host['gunicorn']} and Granian"
+        f" {host.get('granian', '(not measured)')} from PyPI.",
         f"- wrk runs inside the container against 127.0.0.1: {settings['warmup_seconds']:g} s of "
         f"warm-up, then {settings['seconds']:g} s measured, at {connections} connections, with "
         f"min(connections, {settings['wrk_max_threads']}) threads, keep-alive and no `Accept-Encoding` "
@@ -540,14 +574,15 @@ def markdown(results: Results, plot_name: str) -> str:
         f"at commit `{data['commit']}`"
         + (" (a smoke run: tiny durations, not meaningful)" if data["mode"] == "smoke" else "")
         + ".",
-        "flaskstack's defaults against four alternatives on one Debian 12 container, with wrk from",
-        "Debian inside it. Tools: `tools/bench/`.",
+        f"flaskstack's defaults against {len(results.setups) - 2} alternatives on one Debian 12 container,",
+        "with wrk from Debian inside it. Tools: `tools/bench/`.",
         "",
         f"![requests per second against concurrency, per setup and endpoint]({plot_name})",
         "",
         *targets_section(results),
         *ratios_section(results),
         *setups_section(results),
+        *memory_section(results),
         *results_section(results),
         *provisioning_section(results),
         *method_section(results),

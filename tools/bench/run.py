@@ -29,6 +29,7 @@ from tools.bench import lab, load, report
 
 # Gunicorn from PyPI, into a virtualenv of its own on the host.
 GUNICORN_VERSION = "27.0.1"
+GRANIAN_VERSION = "2.8.9"
 FULL = {"seconds": 5.0, "warmup": 1.0, "connections": [1, 8, 32, 128, 512]}
 SMOKE = {"seconds": 1.0, "warmup": 0.0, "connections": [1, 8]}
 # Seconds each wrk run costs beyond its duration (docker exec, wrk's start), for the estimate.
@@ -100,7 +101,11 @@ def provision(arguments: argparse.Namespace) -> tuple[list[lab.PlaybookRun], lab
         lab.ROOT / "tools" / "bench" / "alternatives.yml",
         "alternatives",
         arguments.logs / "alternatives.log",
-        {"bench_ports": load.playbook_ports(), "bench_gunicorn_version": GUNICORN_VERSION},
+        {
+            "bench_ports": load.playbook_ports(),
+            "bench_gunicorn_version": GUNICORN_VERSION,
+            "bench_granian_version": GRANIAN_VERSION,
+        },
     )
     return converges, alternatives
 
@@ -123,7 +128,8 @@ def no_change_summary(converges: list[lab.PlaybookRun]) -> dict[str, dict[str, A
     return summary
 
 
-def measure_all(arguments: argparse.Namespace) -> list[dict[str, Any]]:
+def measure_all(arguments: argparse.Namespace, memory: dict[str, int]) -> list[dict[str, Any]]:
+    """Every point of every setup; MEMORY gets each setup's resident memory (bytes)."""
     points = []
     for setup in load.SETUPS:
         switch_started = time.monotonic()
@@ -135,6 +141,9 @@ def measure_all(arguments: argparse.Namespace) -> list[dict[str, Any]]:
         for endpoint in setup.endpoints:
             for connections in arguments.connections:
                 points.append(load.measure(setup, endpoint, connections, arguments.seconds, arguments.warmup))
+        # Right after its heaviest load, before its units stop: what the server tree holds.
+        memory[setup.key] = load.memory(setup)
+        lab.say(f"    resident memory of its processes: {memory[setup.key] / 2**20:.0f} MiB")
     load.stop_all()
     return points
 
@@ -163,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         converges, alternatives = provision(arguments)
         host = lab.host_facts()
         host["load_before"] = lab.load_average()
-        points = measure_all(arguments)
+        memory: dict[str, int] = {}
+        points = measure_all(arguments, memory)
         host["load_after"] = lab.load_average()
     except (lab.LabError, subprocess.TimeoutExpired) as error:
         lab.say(f"failed: {error}")
@@ -190,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "setups": [asdict(setup) for setup in load.SETUPS],
         "endpoints": [asdict(endpoint) for endpoint in load.ENDPOINTS],
         "points": points,
+        "memory_bytes": memory,
         "total_seconds": round(time.monotonic() - started, 1),
     }
     results = arguments.out / "performance.json"

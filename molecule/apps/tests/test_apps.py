@@ -18,6 +18,8 @@ testinfra_hosts = docker_hosts("app")
 
 APPS = ["flaskr", "pkgr", "uvr"]
 KEYS = {app: f"{app}-key-from-the-instance-config" for app in APPS}
+# uvr's secret was rotated under load (side_effect.yml, step uvr-rotate-secret).
+ROTATED = "uvr-rotated-key"
 # The deploy and the rollback of each app that changes version under load.
 STEPS = {"flaskr": ("flaskr-wheel-v2", "flaskr-rollback"), "pkgr": ("pkgr-deploy-v2", "pkgr-rollback")}
 # Where Flask looks for the instance folder: beside the package in a source tree, in the
@@ -113,12 +115,32 @@ def test_users_and_posts_outlived_the_deploys_and_the_rollbacks(host, app):
     assert posts(host, f"/root/steps/{app}-posts-after.json") == POSTS
 
 
+def test_a_rotated_secret_reaches_every_worker_without_a_failed_request(host):
+    assert record(host, "uvr-rotate-secret")["rc"] == 0, output(host, "uvr-rotate-secret")
+    totals = load(host, "uvr-rotate-secret")
+    print("uvr-rotate-secret", totals)
+    assert totals["requests"] >= 500, totals
+    assert_no_failed_request(totals)
+    # The new instance config, then the workers reloaded one at a time.
+    found = whole_output(host, "uvr-rotate-secret")
+    written = found.split("Write the shared files of uvr]")[1].split("TASK [")[0]
+    assert "changed:" in written, written
+    reload = found.split("Reload the workers for the changed WSGI entry or shared files: uvr]")[1][:300]
+    assert "changed:" in reload, reload
+    about = json.loads(host.file("/root/steps/uvr-about-rotated.json").content_string)
+    assert about["secret_key_sha256"] == hashlib.sha256(ROTATED.encode()).hexdigest()
+    # And every answer since.
+    seen = {http_get(host, "/about", "uvr.test").json()["secret_key_sha256"] for _ in range(20)}
+    assert seen == {hashlib.sha256(ROTATED.encode()).hexdigest()}
+
+
 @pytest.mark.parametrize(
     ("app", "instance"), [("flaskr", SOURCE_TREE), ("pkgr", INSTALLED), ("uvr", SOURCE_TREE)]
 )
 def test_the_app_runs_with_the_key_of_its_instance_config(host, app, instance):
     about = http_get(host, "/about", f"{app}.test").json()
-    assert about["secret_key_sha256"] == hashlib.sha256(KEYS[app].encode()).hexdigest()
+    key = ROTATED if app == "uvr" else KEYS[app]
+    assert about["secret_key_sha256"] == hashlib.sha256(key.encode()).hexdigest()
     assert about["instance_path"].endswith(instance), about
 
 

@@ -154,9 +154,12 @@ def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
     assert {answer["backend"] for answer in answers} == {"UWSGICache"}
     assert len(workers) >= 2
     assert len(remembered) == 1
+    # uWSGI's master makes the file before it drops to the app's user; only root and the
+    # app reach it, through the app's data directory.
     store = host.file("/srv/dirapp/data/uwsgi-cache")
-    assert store.exists
-    assert store.user == "dirapp"
+    assert store.is_file
+    data = host.file("/srv/dirapp/data")
+    assert (data.user, data.group, data.mode) == ("dirapp", "dirapp", 0o750)
     # The vassal starts again (new master, new workers): the cache comes back from its file.
     host.check_output("touch /etc/uwsgi/vassals/dirapp.ini")
     deadline = time.monotonic() + 30
