@@ -124,103 +124,6 @@ def test_the_request_id_reaches_the_app_and_the_access_log(host):
             assert " 200 " in line
 
 
-CACHE_PROBE = """
-import json, sys, threading, urllib.request
-seen = []
-def ask():
-    for _ in range(25):
-        request = urllib.request.Request("http://127.0.0.1/cache", headers={"Host": "dirapp.test"})
-        seen.append(json.load(urllib.request.urlopen(request, timeout=10)))
-threads = [threading.Thread(target=ask) for _ in range(8)]
-[t.start() for t in threads]
-[t.join() for t in threads]
-print(json.dumps(seen))
-"""
-
-
-def cache_answers(host) -> list[dict]:
-    """200 GETs of dirapp's /cache, 8 at a time: each names its worker and the first worker
-    the cache remembers."""
-    return json.loads(host.check_output(f"python3 -c {shlex.quote(CACHE_PROBE)}"))
-
-
-def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
-    vassal = host.file("/etc/uwsgi/vassals/dirapp.ini").content_string
-    assert "cache2 = name=dirapp,items=100,blocksize=65536,store=/srv/dirapp/data/uwsgi-cache" in vassal
-    answers = cache_answers(host)
-    workers = {answer["pid"] for answer in answers}
-    remembered = {answer["first_pid"] for answer in answers}
-    print(f"uWSGI cache: {len(answers)} answers from {len(workers)} workers, all remembering {remembered}")
-    assert {answer["backend"] for answer in answers} == {"UWSGICache"}
-    assert len(workers) >= 2
-    assert len(remembered) == 1
-    # uWSGI's master makes the file before it drops to the app's user; only root and the
-    # app reach it, through the app's data directory.
-    store = host.file("/srv/dirapp/data/uwsgi-cache")
-    assert store.is_file
-    data = host.file("/srv/dirapp/data")
-    assert (data.user, data.group, data.mode) == ("dirapp", "dirapp", 0o750)
-    # The vassal starts again (new master, new workers): the cache comes back from its file.
-    host.check_output("touch /etc/uwsgi/vassals/dirapp.ini")
-    deadline = time.monotonic() + 30
-    while True:
-        after = cache_answers(host)
-        if not workers & {answer["pid"] for answer in after}:
-            break
-        assert time.monotonic() < deadline, "dirapp's workers were not replaced"
-        time.sleep(1)
-    assert {answer["first_pid"] for answer in after} == remembered
-
-
-def scrape(host, port: int) -> str:
-    return host.check_output(f"curl -s --max-time 5 http://127.0.0.1:{port}/metrics")
-
-
-def metric(text: str, name: str, labels: str = "") -> float:
-    """The value of NAME{LABELS} in a Prometheus text page."""
-    pattern = rf"^{re.escape(name)}{re.escape('{' + labels + '}') if labels else ''} (\S+)$"
-    found = re.search(pattern, text, re.MULTILINE)
-    assert found, f"no {name}{{{labels}}} in:\n{text[:3000]}"
-    return float(found.group(1))
-
-
-def test_the_exporters_listen_on_loopback_only(host):
-    for unit, port in (("prometheus-nginx-exporter", 9113), ("flaskstack-uwsgi-exporter", 9117)):
-        assert_running(host, unit)
-        assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
-        assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
-        assert not host.socket(f"tcp://:::{port}").is_listening
-
-
-def test_metrics_count_requests_under_load_and_a_killed_worker_as_a_respawn(host):
-    app = 'app="dirapp"'
-    uwsgi_before, nginx_before = scrape(host, 9117), scrape(host, 9113)
-    assert metric(uwsgi_before, "flaskstack_uwsgi_up", app) == 1
-    assert metric(uwsgi_before, "flaskstack_uwsgi_workers", app) >= 2
-    assert metric(uwsgi_before, "flaskstack_uwsgi_rss_bytes", app) > 10 * 1024 * 1024
-    assert metric(uwsgi_before, "flaskstack_uwsgi_emperor_vassal_ready", app) == 1
-    sent = len(cache_answers(host))  # 200 requests, 8 at a time
-    uwsgi_after, nginx_after = scrape(host, 9117), scrape(host, 9113)
-    served = metric(uwsgi_after, "flaskstack_uwsgi_requests_total", app) - metric(
-        uwsgi_before, "flaskstack_uwsgi_requests_total", app
-    )
-    through_nginx = metric(nginx_after, "nginx_http_requests_total") - metric(
-        nginx_before, "nginx_http_requests_total"
-    )
-    print(f"metrics under load: {sent} requests sent, dirapp counted {served:.0f}, nginx {through_nginx:.0f}")
-    assert served >= sent
-    assert through_nginx >= sent
-    assert metric(nginx_after, "nginx_up") == 1
-    # A worker killed: the master starts another, and the exporter counts a respawn.
-    respawns = metric(uwsgi_after, "flaskstack_uwsgi_respawns_total", app)
-    worker = unix_json(host, "/run/uwsgi/dirapp/stats.sock")["workers"][0]["pid"]
-    host.check_output(f"kill -9 {worker}")
-    deadline = time.monotonic() + 15
-    while metric(scrape(host, 9117), "flaskstack_uwsgi_respawns_total", app) < respawns + 1:
-        assert time.monotonic() < deadline, "the killed worker did not show up as a respawn"
-        time.sleep(0.5)
-
-
 def test_uwsgi_answers_http_itself_on_loopback_when_asked(host):
     # gitapp's uwsgi_options: http-socket on 127.0.0.1:8001, beside nginx's socket.
     answer = json.loads(host.check_output("curl -s --max-time 5 http://127.0.0.1:8001/"))
@@ -358,3 +261,102 @@ def test_removed_app_leaves_nothing_behind(host):
         assert not host.file(path).exists, path
     assert not host.user("broken").exists
     assert host.run("pgrep -f '\\[broken\\]'").rc == 1
+
+
+# These replace dirapp's workers (a vassal restart, a killed worker): after the tests that
+# check that other apps' workers were left alone.
+CACHE_PROBE = """
+import json, sys, threading, urllib.request
+seen = []
+def ask():
+    for _ in range(25):
+        request = urllib.request.Request("http://127.0.0.1/cache", headers={"Host": "dirapp.test"})
+        seen.append(json.load(urllib.request.urlopen(request, timeout=10)))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(json.dumps(seen))
+"""
+
+
+def cache_answers(host) -> list[dict]:
+    """200 GETs of dirapp's /cache, 8 at a time: each names its worker and the first worker
+    the cache remembers."""
+    return json.loads(host.check_output(f"python3 -c {shlex.quote(CACHE_PROBE)}"))
+
+
+def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
+    vassal = host.file("/etc/uwsgi/vassals/dirapp.ini").content_string
+    assert "cache2 = name=dirapp,items=100,blocksize=65536,store=/srv/dirapp/data/uwsgi-cache" in vassal
+    answers = cache_answers(host)
+    workers = {answer["pid"] for answer in answers}
+    remembered = {answer["first_pid"] for answer in answers}
+    print(f"uWSGI cache: {len(answers)} answers from {len(workers)} workers, all remembering {remembered}")
+    assert {answer["backend"] for answer in answers} == {"UWSGICache"}
+    assert len(workers) >= 2
+    assert len(remembered) == 1
+    # uWSGI's master makes the file before it drops to the app's user; only root and the
+    # app reach it, through the app's data directory.
+    store = host.file("/srv/dirapp/data/uwsgi-cache")
+    assert store.is_file
+    data = host.file("/srv/dirapp/data")
+    assert (data.user, data.group, data.mode) == ("dirapp", "dirapp", 0o750)
+    # The vassal starts again (new master, new workers): the cache comes back from its file.
+    host.check_output("touch /etc/uwsgi/vassals/dirapp.ini")
+    deadline = time.monotonic() + 30
+    while True:
+        after = cache_answers(host)
+        if not workers & {answer["pid"] for answer in after}:
+            break
+        assert time.monotonic() < deadline, "dirapp's workers were not replaced"
+        time.sleep(1)
+    assert {answer["first_pid"] for answer in after} == remembered
+
+
+def scrape(host, port: int) -> str:
+    return host.check_output(f"curl -s --max-time 5 http://127.0.0.1:{port}/metrics")
+
+
+def metric(text: str, name: str, labels: str = "") -> float:
+    """The value of NAME{LABELS} in a Prometheus text page."""
+    pattern = rf"^{re.escape(name)}{re.escape('{' + labels + '}') if labels else ''} (\S+)$"
+    found = re.search(pattern, text, re.MULTILINE)
+    assert found, f"no {name}{{{labels}}} in:\n{text[:3000]}"
+    return float(found.group(1))
+
+
+def test_the_exporters_listen_on_loopback_only(host):
+    for unit, port in (("prometheus-nginx-exporter", 9113), ("flaskstack-uwsgi-exporter", 9117)):
+        assert_running(host, unit)
+        assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
+        assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
+        assert not host.socket(f"tcp://:::{port}").is_listening
+
+
+def test_metrics_count_requests_under_load_and_a_killed_worker_as_a_respawn(host):
+    app = 'app="dirapp"'
+    uwsgi_before, nginx_before = scrape(host, 9117), scrape(host, 9113)
+    assert metric(uwsgi_before, "flaskstack_uwsgi_up", app) == 1
+    assert metric(uwsgi_before, "flaskstack_uwsgi_workers", app) >= 2
+    assert metric(uwsgi_before, "flaskstack_uwsgi_rss_bytes", app) > 10 * 1024 * 1024
+    assert metric(uwsgi_before, "flaskstack_uwsgi_emperor_vassal_ready", app) == 1
+    sent = len(cache_answers(host))  # 200 requests, 8 at a time
+    uwsgi_after, nginx_after = scrape(host, 9117), scrape(host, 9113)
+    served = metric(uwsgi_after, "flaskstack_uwsgi_requests_total", app) - metric(
+        uwsgi_before, "flaskstack_uwsgi_requests_total", app
+    )
+    through_nginx = metric(nginx_after, "nginx_http_requests_total") - metric(
+        nginx_before, "nginx_http_requests_total"
+    )
+    print(f"metrics under load: {sent} requests sent, dirapp counted {served:.0f}, nginx {through_nginx:.0f}")
+    assert served >= sent
+    assert through_nginx >= sent
+    assert metric(nginx_after, "nginx_up") == 1
+    # A worker killed: the master starts another, and the exporter counts a respawn.
+    respawns = metric(uwsgi_after, "flaskstack_uwsgi_respawns_total", app)
+    worker = unix_json(host, "/run/uwsgi/dirapp/stats.sock")["workers"][0]["pid"]
+    host.check_output(f"kill -9 {worker}")
+    deadline = time.monotonic() + 15
+    while metric(scrape(host, 9117), "flaskstack_uwsgi_respawns_total", app) < respawns + 1:
+        assert time.monotonic() < deadline, "the killed worker did not show up as a respawn"
+        time.sleep(0.5)
