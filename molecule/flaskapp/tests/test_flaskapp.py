@@ -285,6 +285,60 @@ def cache_answers(host) -> list[dict]:
     return json.loads(host.check_output(f"python3 -c {shlex.quote(CACHE_PROBE)}"))
 
 
+def scrape(host, port: int) -> str:
+    return host.check_output(f"curl -s --max-time 5 http://127.0.0.1:{port}/metrics")
+
+
+def metric(text: str, name: str, labels: str = "") -> float:
+    """The value of NAME{LABELS} in a Prometheus text page."""
+    pattern = rf"^{re.escape(name)}{re.escape('{' + labels + '}') if labels else ''} (\S+)$"
+    found = re.search(pattern, text, re.MULTILINE)
+    assert found, f"no {name}{{{labels}}} in:\n{text[:3000]}"
+    return float(found.group(1))
+
+
+def test_the_exporters_listen_on_loopback_only(host):
+    for unit, port in (("prometheus-nginx-exporter", 9113), ("flaskstack-uwsgi-exporter", 9117)):
+        assert_running(host, unit)
+        assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
+        assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
+        assert not host.socket(f"tcp://:::{port}").is_listening
+
+
+def test_metrics_count_requests_under_load_and_a_killed_worker_as_a_respawn(host):
+    app = 'app="dirapp"'
+    # dirapp's stats socket is there once the vassal runs (it may be starting again).
+    deadline = time.monotonic() + 20
+    while f"flaskstack_uwsgi_up{{{app}}} 1.0" not in scrape(host, 9117):
+        assert time.monotonic() < deadline, scrape(host, 9117)
+        time.sleep(0.5)
+    uwsgi_before, nginx_before = scrape(host, 9117), scrape(host, 9113)
+    assert metric(uwsgi_before, "flaskstack_uwsgi_up", app) == 1
+    assert metric(uwsgi_before, "flaskstack_uwsgi_workers", app) >= 2
+    assert metric(uwsgi_before, "flaskstack_uwsgi_rss_bytes", app) > 10 * 1024 * 1024
+    assert metric(uwsgi_before, "flaskstack_uwsgi_emperor_vassal_ready", app) == 1
+    sent = len(cache_answers(host))  # 200 requests, 8 at a time
+    uwsgi_after, nginx_after = scrape(host, 9117), scrape(host, 9113)
+    served = metric(uwsgi_after, "flaskstack_uwsgi_requests_total", app) - metric(
+        uwsgi_before, "flaskstack_uwsgi_requests_total", app
+    )
+    through_nginx = metric(nginx_after, "nginx_http_requests_total") - metric(
+        nginx_before, "nginx_http_requests_total"
+    )
+    print(f"metrics under load: {sent} requests sent, dirapp counted {served:.0f}, nginx {through_nginx:.0f}")
+    assert served >= sent
+    assert through_nginx >= sent
+    assert metric(nginx_after, "nginx_up") == 1
+    # A worker killed: the master starts another, and the exporter counts a respawn.
+    respawns = metric(uwsgi_after, "flaskstack_uwsgi_respawns_total", app)
+    worker = unix_json(host, "/run/uwsgi/dirapp/stats.sock")["workers"][0]["pid"]
+    host.check_output(f"kill -9 {worker}")
+    deadline = time.monotonic() + 15
+    while metric(scrape(host, 9117), "flaskstack_uwsgi_respawns_total", app) < respawns + 1:
+        assert time.monotonic() < deadline, "the killed worker did not show up as a respawn"
+        time.sleep(0.5)
+
+
 def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
     vassal = host.file("/etc/uwsgi/vassals/dirapp.ini").content_string
     assert "cache2 = name=dirapp,items=100,blocksize=65536,store=/srv/dirapp/data/uwsgi-cache" in vassal
@@ -311,52 +365,3 @@ def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
         assert time.monotonic() < deadline, "dirapp's workers were not replaced"
         time.sleep(1)
     assert {answer["first_pid"] for answer in after} == remembered
-
-
-def scrape(host, port: int) -> str:
-    return host.check_output(f"curl -s --max-time 5 http://127.0.0.1:{port}/metrics")
-
-
-def metric(text: str, name: str, labels: str = "") -> float:
-    """The value of NAME{LABELS} in a Prometheus text page."""
-    pattern = rf"^{re.escape(name)}{re.escape('{' + labels + '}') if labels else ''} (\S+)$"
-    found = re.search(pattern, text, re.MULTILINE)
-    assert found, f"no {name}{{{labels}}} in:\n{text[:3000]}"
-    return float(found.group(1))
-
-
-def test_the_exporters_listen_on_loopback_only(host):
-    for unit, port in (("prometheus-nginx-exporter", 9113), ("flaskstack-uwsgi-exporter", 9117)):
-        assert_running(host, unit)
-        assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
-        assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
-        assert not host.socket(f"tcp://:::{port}").is_listening
-
-
-def test_metrics_count_requests_under_load_and_a_killed_worker_as_a_respawn(host):
-    app = 'app="dirapp"'
-    uwsgi_before, nginx_before = scrape(host, 9117), scrape(host, 9113)
-    assert metric(uwsgi_before, "flaskstack_uwsgi_up", app) == 1
-    assert metric(uwsgi_before, "flaskstack_uwsgi_workers", app) >= 2
-    assert metric(uwsgi_before, "flaskstack_uwsgi_rss_bytes", app) > 10 * 1024 * 1024
-    assert metric(uwsgi_before, "flaskstack_uwsgi_emperor_vassal_ready", app) == 1
-    sent = len(cache_answers(host))  # 200 requests, 8 at a time
-    uwsgi_after, nginx_after = scrape(host, 9117), scrape(host, 9113)
-    served = metric(uwsgi_after, "flaskstack_uwsgi_requests_total", app) - metric(
-        uwsgi_before, "flaskstack_uwsgi_requests_total", app
-    )
-    through_nginx = metric(nginx_after, "nginx_http_requests_total") - metric(
-        nginx_before, "nginx_http_requests_total"
-    )
-    print(f"metrics under load: {sent} requests sent, dirapp counted {served:.0f}, nginx {through_nginx:.0f}")
-    assert served >= sent
-    assert through_nginx >= sent
-    assert metric(nginx_after, "nginx_up") == 1
-    # A worker killed: the master starts another, and the exporter counts a respawn.
-    respawns = metric(uwsgi_after, "flaskstack_uwsgi_respawns_total", app)
-    worker = unix_json(host, "/run/uwsgi/dirapp/stats.sock")["workers"][0]["pid"]
-    host.check_output(f"kill -9 {worker}")
-    deadline = time.monotonic() + 15
-    while metric(scrape(host, 9117), "flaskstack_uwsgi_respawns_total", app) < respawns + 1:
-        assert time.monotonic() < deadline, "the killed worker did not show up as a respawn"
-        time.sleep(0.5)
