@@ -78,8 +78,7 @@ def host(tmp_path: Path, http_server: dict) -> Iterator[dict]:
         {"id": 2, "pid": os.getpid(), "status": "idle", "requests": 12, "exceptions": 0, "harakiri_count": 0},
     ]
     workers[0]["respawn_count"], workers[1]["respawn_count"] = 3, 1
-    stats = {"pid": os.getpid(), "listen_queue": 4, "listen_queue_errors": 7}
-    stats["sockets"] = [{"name": "/run/uwsgi/shop/socket", "queue": 4, "max_queue": 100}]
+    stats = {"pid": os.getpid(), "listen_queue": 4, "listen_queue_max": 100, "listen_queue_errors": 7}
     stats["workers"] = workers
     stats_path = tmp_path / "stats.sock"
     stats_server = socket.socket(socket.AF_UNIX)
