@@ -94,7 +94,9 @@ molecule: deps images sslyze ## Molecule scenarios default, nginx, uwsgi, flaska
 	  echo "=== molecule test -s $$scenario (started $$(date -u +%T))"; \
 	  if ! molecule test -s $$scenario 2>&1 | tee "$$log"; then \
 	    echo "=== molecule test -s $$scenario failed; the failures, again, as CI shows only the end:"; \
-	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -A12 -E '│ E |FAILED|::test_|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 80; \
+	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -A12 -E '│ E |FAILED|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 80; \
+	    echo "=== molecule test -s $$scenario failed at:"; \
+	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -E '^.{0,12}(FAILED|ERROR) [^ ]*::|fatal: \[|ERROR! |Idempotence test failed' | grep -a -v 'RETRYING' | tail -n 15; \
 	    exit 1; \
 	  fi; \
 	done; \
