@@ -73,7 +73,7 @@ def app_rows(apps: list[dict[str, Any]]) -> list[list[Any]]:
                 app["harakiri"],
                 f"{app['rss'] / MIB:.0f}",
                 f"{app['listen_queue']}/{app['listen_queue_max']}",
-                app["listen_queue_overflows"],
+                "-" if app["listen_queue_overflows"] is None else app["listen_queue_overflows"],
                 health_text,
             ]
         )

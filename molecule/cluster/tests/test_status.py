@@ -8,7 +8,7 @@ import json
 import re
 
 import testinfra
-from testlib import docker_hosts, step, unix_json, whole_output
+from testlib import docker_hosts, role_default, step, unix_json, whole_output
 
 testinfra_hosts = docker_hosts("balancers")
 
@@ -74,7 +74,18 @@ def test_the_data_matches_what_each_host_says(host):
             assert 0 < app["requests"] <= sum(worker["requests"] for worker in stats["workers"])
             assert app["health"]["status"] == 200
             assert app["rss"] > 10 * 1024 * 1024
-            assert app["listen_queue_overflows"] == 0
+            # The emperor's unix socket for the local nginx (uwsgi_somaxconn), and sample's
+            # TCP socket for the balancers (its vassal's `listen`): only TCP counts overflows.
+            backlog = role_default("uwsgi", "uwsgi_somaxconn")
+            if app_name == "sample":
+                assert (
+                    app["listen_queue_max"]
+                    == backlog + role_default("uwsgi", "uwsgi_vassal_defaults")["listen"]
+                )
+                assert app["listen_queue_overflows"] == 0
+            else:
+                assert app["listen_queue_max"] == backlog
+                assert app["listen_queue_overflows"] is None
         if name == "fs-cluster-app2":
             # sample went v1 -> v2 -> v1 here: its previous release is v2's, live before the rollback.
             assert apps["sample"]["previous"]["id"] != apps["sample"]["live"]["id"]
