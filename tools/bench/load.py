@@ -174,14 +174,18 @@ def start_setup(setup: Setup) -> None:
 
 def memory(setup: Setup) -> int:
     """Resident memory (bytes) of every process of the setup's units: the whole server tree,
-    masters and workers, read from their control groups."""
-    units = " ".join(setup.units)
+    masters and workers. A process belongs to a unit when its control group ends in
+    /system.slice/UNIT.service (/proc/PID/cgroup: cgroup v1 or v2, any container nesting)."""
+    units = "|".join(setup.units)  # plain names: letters, digits, dashes
     output = host_sh(
-        f"for unit in {units}; do cat /sys/fs/cgroup$(systemctl show --property ControlGroup --value $unit)"
-        "/cgroup.procs; done | while read -r pid; do awk '{print $2}' /proc/$pid/statm 2>/dev/null; done"
+        f"grep -l -E '/system\\.slice/({units})\\.service$' /proc/[0-9]*/cgroup 2>/dev/null"
+        " | cut -d/ -f3 | while read -r pid; do awk '{print $2}' /proc/$pid/statm 2>/dev/null; done"
         " | awk -v page=$(getconf PAGESIZE) '{total += $1} END {print total * page}'"
     )
-    return int(output.strip() or 0)
+    total = int(output.strip() or 0)
+    if total <= 0:
+        raise LabError(f"{setup.key}: no process of {', '.join(setup.units)} found to measure")
+    return total
 
 
 def stop_all() -> None:
