@@ -455,6 +455,8 @@ def app_problems(
         found += nginx.check_directive(f"{where}.nginx_directives[{index}]", directive)
     if app.get("nginx_retries") is not None:
         found += check_not_negative(f"{where}.nginx_retries", app["nginx_retries"])
+    if app.get("nginx_read_timeout") is not None:
+        found += check_positive(f"{where}.nginx_read_timeout", app["nginx_read_timeout"])
     return found
 
 
@@ -479,7 +481,7 @@ def flaskapp_problems(settings: dict[str, Any]) -> list[str]:
         BASE_URL,
         "http://HOST[:PORT], no path",
     )
-    for name in ("flaskapp_healthcheck_retries", "flaskapp_reload_timeout"):
+    for name in ("flaskapp_healthcheck_retries", "flaskapp_reload_timeout", "flaskapp_nginx_read_timeout"):
         found += check_positive(name, settings[name])
     for name in ("flaskapp_healthcheck_delay", "flaskapp_nginx_retries", "flaskapp_nginx_retry_window"):
         found += check_not_negative(name, settings[name])

@@ -351,6 +351,7 @@ def test_check_source_accepts(source: dict[str, Any], version: str) -> None:
             ],
         ),
         ({"nginx_retries": -1}, ["a.nginx_retries = -1: must be a whole number of at least 0"]),
+        ({"nginx_read_timeout": 0}, ["a.nginx_read_timeout = 0: must be a whole number of at least 1"]),
         ({"cache": 100}, ["a.cache = 100: a mapping of items, blocksize (bytes) and store (true or false)"]),
         (
             {"cache": {"items": 0, "blocksize": "64k", "store": "yes", "name": "x"}},
@@ -411,6 +412,10 @@ def test_app_problems_checks_only_the_names_of_an_absent_app() -> None:
         (
             {"flaskapp_reload_timeout": 0},
             ["flaskapp_reload_timeout = 0: must be a whole number of at least 1"],
+        ),
+        (
+            {"flaskapp_nginx_read_timeout": 0},
+            ["flaskapp_nginx_read_timeout = 0: must be a whole number of at least 1"],
         ),
         (
             {"flaskapp_healthcheck_delay": -1},

@@ -6,6 +6,7 @@ flaskapp role's helpers of this checkout) and the filter that makes its table
 from __future__ import annotations
 
 import http.server
+import importlib.machinery
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,7 +80,19 @@ def host(tmp_path: Path, http_server: dict) -> Iterator[dict]:
         {"id": 2, "pid": os.getpid(), "status": "idle", "requests": 12, "exceptions": 0, "harakiri_count": 0},
     ]
     workers[0]["respawn_count"], workers[1]["respawn_count"] = 3, 1
-    stats = {"pid": os.getpid(), "listen_queue": 4, "listen_queue_max": 100, "listen_queue_errors": 7}
+    # A unix socket nobody accepts on, with two connections waiting in its backlog of 5 (the
+    # kernel's numbers: uWSGI's stats read 0 for it), and a TCP socket as uWSGI reports it.
+    app_socket = socket.socket(socket.AF_UNIX)
+    app_socket.bind(str(tmp_path / "app.sock"))
+    app_socket.listen(5)
+    waiting = [socket.socket(socket.AF_UNIX) for _ in range(2)]
+    for connection in waiting:
+        connection.connect(str(tmp_path / "app.sock"))
+    stats = {"pid": os.getpid(), "listen_queue": 4, "listen_queue_errors": 7}
+    stats["sockets"] = [
+        {"name": "127.0.0.1:9000", "queue": 4, "max_queue": 100},
+        {"name": str(tmp_path / "app.sock"), "queue": 0, "max_queue": 0},
+    ]
     stats["workers"] = workers
     stats_path = tmp_path / "stats.sock"
     stats_server = socket.socket(socket.AF_UNIX)
@@ -118,6 +132,8 @@ def host(tmp_path: Path, http_server: dict) -> Iterator[dict]:
     yield {"spec": spec, "listening": listening.getsockname()[1], "closed": closed_port}
     stats_server.close()
     listening.close()
+    for connection in [*waiting, app_socket]:
+        connection.close()
 
 
 def read(spec: dict) -> dict:
@@ -141,7 +157,11 @@ def test_the_script_reads_apps_nginx_and_upstreams(host: dict, http_server: dict
     assert (shop["requests"], shop["exceptions"], shop["harakiri"]) == (42, 1, 1)
     # respawn_count counts the first spawn: 3 and 1 are two respawns.
     assert shop["respawns"] == 2
-    assert (shop["listen_queue"], shop["listen_queue_max"], shop["listen_queue_overflows"]) == (4, 100, 7)
+    assert (shop["listen_queue"], shop["listen_queue_max"], shop["listen_queue_overflows"]) == (
+        4 + 2,
+        100 + 5,
+        7,
+    )
     # Three times this process's RSS (master and two workers), which is more than 1 MiB.
     assert shop["rss"] > 3 * 1024 * 1024
     assert shop["health"]["status"] == 200
@@ -220,7 +240,7 @@ def test_the_table_shows_every_part(host: dict) -> None:
     counters = shop.split("idle)")[1].split()
     assert counters[:4] == ["42", "1", "2", "1"]
     assert int(counters[4]) >= 3
-    assert counters[5:] == ["4/100", "7", "200"]
+    assert counters[5:] == ["6/105", "7", "200"]
     assert gone.split()[:4] == ["gone", "-", "-", "DOWN"]
     assert "nginx: 3 active connections (0 reading, 1 writing, 2 waiting), 42 requests since start" in text
     upstream_rows = [line.split() for line in lines if line.strip().startswith("shop-uwsgi")]
@@ -233,3 +253,23 @@ def test_the_table_shows_every_part(host: dict) -> None:
     assert "(EXPIRED)" in text
     assert "bad.pem: UNREADABLE: unable to load certificate" in text
     assert lines[-2:] == ["app9 [app]", "  UNREADABLE: Failed to connect to the host via ssh"]
+
+
+def test_an_app_with_only_unix_sockets_has_no_overflow_count(host: dict) -> None:
+    """Linux counts no refusal on a unix socket: None in the data, `-` in the table."""
+    report = read(host["spec"])
+    shop = report["apps"][0]
+    loader = importlib.machinery.SourceFileLoader("idle_helper", str(HELPERS / "flaskstack-app-idle"))
+    helper = types.ModuleType(loader.name)
+    loader.exec_module(helper)
+    app_socket = str(Path(host["spec"]["apps"][0]["stats"]).parent / "app.sock")
+    unix_only = {"sockets": [{"name": app_socket}]}
+    assert helper.listen_queue(unix_only) == {
+        "listen_queue": 2,
+        "listen_queue_max": 5,
+        "listen_queue_overflows": None,
+    }
+    shop.update(helper.listen_queue(unix_only))
+    text = status_table([{"host": "app1", "groups": ["app"], "report": report}], now=time.time())
+    row = next(line for line in text.splitlines() if line.strip().startswith("shop "))
+    assert row.split()[-3:] == ["2/5", "-", "200"]

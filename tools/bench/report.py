@@ -344,8 +344,9 @@ def memory_section(results: Results) -> list[str]:
         "",
         "Resident memory (RSS) of every process of a setup's systemd units (nginx master and",
         "workers, the uWSGI emperor, masters and workers, Gunicorn's or Granian's processes),",
-        f"read right after its last run, beside its JSON 2xx/s at {at} connections. flaskstack's",
-        "rows hold the emperor and the nginx that serves every site.",
+        f"read right after its last run, beside its JSON 2xx/s at {at} connections: the sum of",
+        "each process's RSS, so pages that forked workers share count once per process.",
+        "flaskstack's rows hold the emperor and the nginx that serves every site.",
         "",
         *table(["setup", "RSS MiB", f"JSON 2xx/s at {at} conn."], rows),
     ]

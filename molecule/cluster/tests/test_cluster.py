@@ -172,6 +172,15 @@ def test_step6_a_killed_host_costs_at_most_the_requests_in_flight(host):
     failed = totals["non_2xx"] + totals["socket_errors"]
     print(f"killed app host: {failed} failed of {totals['requests']} ({totals['kinds']})")
     assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
+    # What docs/runbooks/host-down.md reads on the balancer: each error names the dead host.
+    errors = json.loads(host.file("/root/steps/step6-kill-app2.nginx-errors.json").content_string)
+    print("the balancer's error log meanwhile:", len(errors), "lines", *errors[:6], sep="\n  ")
+    named = [line for line in errors if 'upstream: "' in line]
+    assert named
+    assert all("172.31.250.12:" in line for line in named), [
+        line for line in named if "172.31.250.12:" not in line
+    ]
+    assert any("while connecting to upstream" in line for line in errors)
 
 
 def test_step6_the_killed_host_is_used_again_without_a_playbook(host):

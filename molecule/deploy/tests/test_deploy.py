@@ -37,7 +37,7 @@ STEPS = [
     "step3-deploy-broken-v3",
     "step3b-deploy-unhealthy-v4",
     "step4-rollback",
-    "step5-remove-bravo",
+    "step5-add-charlie-remove-bravo",
     "step6-converge-again",
 ]
 
@@ -57,7 +57,7 @@ def test_no_request_failed_during_step(host, name):
     # if the counts below are 0); printed for the record.
     resent = json.loads(host.file(f"/root/steps/{name}.nginx-errors.json").content_string)
     print(name, totals, f"nginx upstream errors: {len(resent)}", *resent[:5], sep="\n  ")
-    tool = "hey" if name == "step5-remove-bravo" else "wrk"
+    tool = "hey" if name == "step5-add-charlie-remove-bravo" else "wrk"
     assert totals["requests"] >= max(1000, MIN_RATE[tool] * totals["seconds"]), totals
     errors = {key: totals[key] for key in ("non2xx", "connect", "read", "write")}
     assert errors == dict.fromkeys(errors, 0), totals
@@ -125,7 +125,9 @@ def test_hooks_ran_in_each_release_before_it_went_live(host):
 
 
 def test_removed_app_left_nothing_running(host):
-    assert step(host, "step5-remove-bravo")["rc"] == 0, output(host, "step5-remove-bravo")
+    assert step(host, "step5-add-charlie-remove-bravo")["rc"] == 0, output(
+        host, "step5-add-charlie-remove-bravo"
+    )
     for path in (
         "/etc/uwsgi/vassals/bravo.ini",
         "/etc/nginx/locations.d/alpha/bravo.conf",
@@ -137,6 +139,19 @@ def test_removed_app_left_nothing_running(host):
     assert host.run("pgrep -f '\\[bravo\\]'").rc == 1
     assert not host.user("bravo").exists
     assert http_get(host, "/bravo/", "alpha.test").status == 404
+
+
+def test_added_app_serves_on_its_own_site_beside_the_others(host):
+    answer = http_get(host, "/", "charlie.test")
+    assert answer.status == 200
+    assert answer.json()["app"] == "charlie"
+    assert answer.json()["version"] == "2.0.0"
+    assert live(host, "charlie") == release_of(host, "charlie", "v2")
+    assert host.file("/etc/uwsgi/vassals/charlie.ini").exists
+    assert host.user("charlie").shell == "/usr/sbin/nologin"
+    assert http_get(host, "/", "alpha.test").json()["app"] == "alpha"
+    # Its socket answers nginx and nothing else claims its name.
+    assert host.socket("unix:///run/uwsgi/charlie/socket").is_listening
 
 
 def test_second_converge_changed_nothing(host):

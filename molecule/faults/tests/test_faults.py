@@ -156,3 +156,27 @@ def test_burst_beyond_the_listen_backlog_is_queued_or_refused_cleanly(host):
     assert sum(counts.values()) == 40
     site = host.file("/etc/nginx/sites-enabled/slow.conf").content_string
     assert "limit_conn slow_app 8;" in site
+
+
+def test_the_runbook_finds_each_cause_in_the_status_and_the_error_log(host):
+    """docs/runbooks/502-504.md, after the harakiri and the burst: status.yml counts the
+    harakiri kill, and nginx's error log names each cause on the request's own line."""
+    text = host.file("/root/faults/status.json").content_string
+    document, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
+    (entries,) = [result["msg"] for result in document["plays"][0]["tasks"][-1]["hosts"].values()]
+    (slow,) = [app for entry in entries for app in entry["report"]["apps"]]
+    print(
+        "status.yml on the slow app:",
+        {key: slow[key] for key in ("harakiri", "respawns", "listen_queue_max")},
+    )
+    assert slow["name"] == "slow"
+    assert slow["harakiri"] >= 1
+    assert slow["health"]["status"] == 200
+    errors = host.file("/var/log/nginx/error.log").content_string.splitlines()
+    killed = [line for line in errors if "GET /sleep/20 " in line]
+    assert killed
+    # The worker's connection ends without an answer: closed (FIN) or reset (RST).
+    causes = ("upstream prematurely closed connection", "(104: Connection reset by peer)")
+    assert all(any(cause in line for cause in causes) for line in killed), killed
+    refused = [line for line in errors if "GET /sleep/1 " in line and 'host: "slow.test"' in line]
+    assert any('limiting connections by zone "slow_app"' in line for line in refused), refused[-3:]

@@ -504,6 +504,11 @@ def test_a_failed_renewal_leaves_the_served_certificate_and_says_so(host):
     assert "failed" in (result.stdout + result.stderr).lower(), result
     assert served_serial(host) == before
     assert https(host, acme_name(host), cacert=pebble_root(host)).status == 200
+    # docs/runbooks/certificates.md, section 3: certbot's own log names the directory it
+    # could not reach, and why.
+    logged = host.check_output("tail -n 200 /var/log/letsencrypt/letsencrypt.log")
+    assert "fs-nginx-pebble" in logged
+    assert "Connection refused" in logged, logged[-2000:]
 
 
 def test_logs_rotate_under_load_and_no_line_is_lost(host):
