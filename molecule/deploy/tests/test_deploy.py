@@ -3,7 +3,7 @@
 Each step of side_effect.yml ran a real playbook from the controller while wrk kept 16
 connections going against alpha through nginx, each sending its next request 10 ms after an
 answer (hey, a connection per request, for the step
-that reloads nginx), from 3 s before the playbook until 3 s after it; these tests read what
+that reloads nginx), from 2 s before the playbook until 2 s after it; these tests read what
 was recorded.
 """
 
@@ -72,8 +72,8 @@ def test_no_request_failed_during_step(host, name):
 @pytest.mark.parametrize("name", STEPS)
 def test_load_covered_the_whole_playbook(host, name):
     assert step(host, name)["load_outlasted_playbook"], f"{name}: the playbook outlasted the load"
-    # Started 3 s before the playbook and stopped 3 s after it.
-    assert load(host, name)["seconds"] >= playbook_seconds(host, name) + 5, (
+    # Started 2 s before the playbook and stopped 2 s after it.
+    assert load(host, name)["seconds"] >= playbook_seconds(host, name) + 3, (
         load(host, name),
         step(host, name)["delta"],
     )
