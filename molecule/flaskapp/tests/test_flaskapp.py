@@ -287,16 +287,19 @@ def test_removed_app_leaves_nothing_behind(host):
 # These replace dirapp's workers (a vassal restart, a killed worker): after the tests that
 # check that other apps' workers were left alone.
 CACHE_PROBE = """
-import json, sys, threading, urllib.request
-seen = []
+import json, threading, urllib.request
+seen, failed = [], []
 def ask():
     for _ in range(25):
         request = urllib.request.Request("http://127.0.0.1/cache", headers={"Host": "dirapp.test"})
-        seen.append(json.load(urllib.request.urlopen(request, timeout=30)))
+        try:
+            seen.append(json.load(urllib.request.urlopen(request, timeout=30)))
+        except Exception as error:
+            failed.append(repr(error))
 threads = [threading.Thread(target=ask) for _ in range(8)]
 [t.start() for t in threads]
 [t.join() for t in threads]
-print(json.dumps(seen))
+print(json.dumps({"answers": seen, "failed": failed}))
 """
 
 
@@ -310,10 +313,17 @@ print(urllib.request.urlopen("http://127.0.0.1:9117/metrics", timeout=20).read()
 """
 
 
-def cache_answers(host) -> list[dict]:
-    """200 GETs of dirapp's /cache, 8 at a time: each names its worker and the first worker
-    the cache remembers."""
+def cache_probe(host) -> dict:
+    """200 GETs of dirapp's /cache, 8 at a time: the answers (each names its worker and the
+    first worker the cache remembers) and the requests that failed."""
     return json.loads(host.check_output(f"python3 -c {shlex.quote(CACHE_PROBE)}"))
+
+
+def cache_answers(host) -> list[dict]:
+    """cache_probe's answers, once every request was answered."""
+    probe = cache_probe(host)
+    assert not probe["failed"], probe["failed"][:5]
+    return probe["answers"]
 
 
 def scrape(host, port: int) -> str:
@@ -402,10 +412,17 @@ def test_the_apps_workers_share_its_uwsgi_cache_across_restarts(host):
     # The vassal starts again (new master, new workers): the cache comes back from its file.
     host.check_output("touch /etc/uwsgi/vassals/dirapp.ini")
     deadline = time.monotonic() + 90
+    failed_meanwhile = []
     while True:
-        after = cache_answers(host)
-        if not workers & {answer["pid"] for answer in after}:
+        probe = cache_probe(host)
+        after = probe["answers"]
+        if after and not probe["failed"] and not workers & {answer["pid"] for answer in after}:
             break
-        assert time.monotonic() < deadline, "dirapp's workers were not replaced"
+        failed_meanwhile += probe["failed"]
+        assert time.monotonic() < deadline, ("dirapp's workers were not replaced", probe["failed"][:5])
         time.sleep(1)
+    print(
+        f"uWSGI cache: {len(failed_meanwhile)} requests failed while the vassal restarted",
+        *failed_meanwhile[:5],
+    )
     assert {answer["first_pid"] for answer in after} == remembered
