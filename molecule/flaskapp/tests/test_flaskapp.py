@@ -79,7 +79,7 @@ def test_settings_reach_the_app_verbatim(host):
     assert http_get(host, "/", "gitapp.test").json()["greeting"] == "Hi; with {braces} and % signs"
 
 
-def access_log_lines(host, marker: str, log: str = "access.log") -> list[str]:
+def nginx_log_lines(host, marker: str, log: str = "access.log") -> list[str]:
     """The lines of nginx's LOG that hold MARKER, once there are any (within 15 s)."""
     deadline = time.monotonic() + 15
     while True:
@@ -108,7 +108,7 @@ def test_the_request_id_reaches_the_app_and_the_access_log(host):
         made.append((marker, json.loads(answer)["request_id"]))
         assert re.fullmatch(r"[0-9a-f]{32}", made[-1][1]), answer
     for marker, request_id in [(given, given), *made]:
-        (line,) = access_log_lines(host, marker)
+        (line,) = nginx_log_lines(host, marker)
         if json_log:
             entry = json.loads(line)
             assert entry["request_id"] == request_id
@@ -231,7 +231,7 @@ def test_post_whose_worker_died_is_not_resent(host):
     assert host.file(f"/srv/dieonce/data/{key}").content_string.startswith("POST ")
     assert status == 502
     # What docs/runbooks/502-504.md reads for a worker that died in the request.
-    (line,) = access_log_lines(host, key, "error.log")
+    (line,) = nginx_log_lines(host, key, "error.log")
     assert "upstream prematurely closed connection while reading response header from upstream" in line, line
     # Sent again by the client, it is served at once: the app itself kept running, and
     # max_fails=0 kept nginx from marking its only socket down after the failure.
@@ -251,7 +251,7 @@ def test_an_answer_slower_than_the_read_timeout_is_a_504_the_error_log_explains(
     print(f"a 4 s answer behind a 2 s read timeout: {status} after {float(seconds):.1f} s")
     assert status == "504"
     assert 2 <= float(seconds) < 4
-    (line,) = access_log_lines(host, marker, "error.log")
+    (line,) = nginx_log_lines(host, marker, "error.log")
     assert (
         "upstream timed out (110: Connection timed out) while reading response header from upstream" in line
     )
