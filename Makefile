@@ -96,7 +96,8 @@ molecule: deps images sslyze ## Molecule scenarios default, nginx, uwsgi, flaska
 	    echo "=== molecule test -s $$scenario failed; the failures, again, as CI shows only the end:"; \
 	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -A12 -E '│ E |FAILED|fatal: |ERROR! ' | grep -a -v 'RETRYING' | tail -n 80; \
 	    echo "=== molecule test -s $$scenario failed at:"; \
-	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -E '^.{0,12}(FAILED|ERROR) [^ ]*::|fatal: \[|ERROR! |Idempotence test failed' | grep -a -v 'RETRYING' | tail -n 15; \
+	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | grep -a -E 'fatal: \[|ERROR! |Idempotence test failed' | grep -a -v 'RETRYING' | tail -n 10; \
+	    sed 's/\x1b\[[0-9;]*m//g' "$$log" | sed -n '/short test summary info/,/ in [0-9.]*s/p' | tail -n 40; \
 	    exit 1; \
 	  fi; \
 	done; \
