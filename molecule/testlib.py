@@ -168,6 +168,15 @@ def whole_output(host: Any, name: str) -> str:
     return host.file(f"/root/steps/{name}.log").content_string
 
 
+def status_entries(text: str) -> list[dict]:
+    """Each host's entry of playbooks/status.yml run with -e format=json and Ansible's json
+    callback (what docs/runbooks/status.md shows), from the text of its output."""
+    document, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
+    shown = document["plays"][0]["tasks"][-1]["hosts"]
+    (entries,) = [result["msg"] for result in shown.values()]
+    return entries
+
+
 # The exposure `systemd-analyze security` may give nginx and the emperor ("OK" or better).
 EXPOSURE_BOUND = 5.0
 SANDBOXED_UNITS = ("nginx.service", "uwsgi-emperor.service")

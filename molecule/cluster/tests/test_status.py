@@ -4,11 +4,10 @@ themselves say, and the play changes nothing."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import testinfra
-from testlib import docker_hosts, role_default, step, unix_json, whole_output
+from testlib import docker_hosts, role_default, status_entries, step, unix_json, whole_output
 
 testinfra_hosts = docker_hosts("balancers")
 
@@ -21,11 +20,7 @@ def app_host(name: str):
 
 def status_data(host) -> dict:
     """Each host's entry of the play run with -e format=json and Ansible's json callback."""
-    text = whole_output(host, "step10-status-json")
-    document, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
-    shown = document["plays"][0]["tasks"][-1]["hosts"]
-    (entries,) = [result["msg"] for result in shown.values()]
-    return {entry["host"]: entry for entry in entries}
+    return {entry["host"]: entry for entry in status_entries(whole_output(host, "step10-status-json"))}
 
 
 def test_the_status_play_changes_nothing_and_is_fast(host):

@@ -12,7 +12,7 @@ import json
 import shlex
 
 import pytest
-from testlib import assert_running, docker_hosts, http_get, role_default, unix_json
+from testlib import assert_running, docker_hosts, http_get, role_default, status_entries, unix_json
 from testlib import test_nginx_and_the_emperor_are_sandboxed as test_nginx_and_the_emperor_are_sandboxed
 from testlib import test_no_app_or_worker_process_runs_as_root as test_no_app_or_worker_process_runs_as_root
 
@@ -161,9 +161,7 @@ def test_burst_beyond_the_listen_backlog_is_queued_or_refused_cleanly(host):
 def test_the_runbook_finds_each_cause_in_the_status_and_the_error_log(host):
     """docs/runbooks/502-504.md, after the harakiri and the burst: status.yml counts the
     harakiri kill, and nginx's error log names each cause on the request's own line."""
-    text = host.file("/root/faults/status.json").content_string
-    document, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
-    (entries,) = [result["msg"] for result in document["plays"][0]["tasks"][-1]["hosts"].values()]
+    entries = status_entries(host.file("/root/faults/status.json").content_string)
     (slow,) = [app for entry in entries for app in entry["report"]["apps"]]
     print(
         "status.yml on the slow app:",
