@@ -30,11 +30,15 @@ STEPS = [
     "step5-scale-out",
     "step6-kill-app2",
     "step7-scale-in",
+    "step7b-app2-stays-down",
+    "step7c-app2-repaired",
     "step8-converge-again",
     "step9-status",
     "step10-status-json",
 ]
-CLEAN_STEPS = [s for s in STEPS if s != "step6-kill-app2"]
+# The steps that kill an app host: at most the requests in flight on it fail.
+KILL_STEPS = ["step6-kill-app2", "step7b-app2-stays-down"]
+CLEAN_STEPS = [s for s in STEPS if s not in KILL_STEPS]
 
 
 def app_host(name: str):
@@ -195,6 +199,45 @@ def test_step7_the_retired_host_left_first(host):
     retired = app_host("fs-cluster-app1")
     assert not retired.file("/etc/uwsgi-emperor/vassals/sample.ini").exists
     assert retired.file("/srv/sample/current").is_symlink  # its files and data stay
+
+
+def test_step7b_a_host_that_stays_down_leaves_every_upstream(host):
+    """docs/runbooks/host-down.md, section 3: app2 killed, taken out of the app group, and
+    site.yml run on the balancers alone, which remove its member files."""
+    name = "step7b-app2-stays-down"
+    assert step(host, name)["rc"] == 0, output(host, name)
+    recap = step(host, name)["recap"]
+    assert len(recap) == 1, recap
+    assert recap[0].startswith("fs-cluster-lb "), recap
+    totals = load(host, name)
+    failed = totals["non_2xx"] + totals["socket_errors"]
+    print(f"app host down for good: {failed} failed of {totals['requests']} ({totals['kinds']})")
+    assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
+    found = whole_output(host, name)
+    removed = found.split("Remove the member files of hosts that are no longer app hosts]")[1].split(
+        "TASK ["
+    )[0]
+    print(removed.strip())
+    for members in ("sample", "sample-uwsgi", "tiers"):
+        assert f"/etc/nginx/members.d/{members}/fs-cluster-app2.conf" in removed, removed
+    assert "changed: [fs-cluster-lb]" in removed, removed
+    errors = json.loads(host.file(f"/root/steps/{name}.nginx-errors.json").content_string)
+    named = [line for line in errors if 'upstream: "' in line]
+    print("the balancer's error log meanwhile:", len(errors), "lines", *errors[:6], sep="\n  ")
+    assert all("172.31.250.12:" in line for line in named), [
+        line for line in named if "172.31.250.12:" not in line
+    ]
+
+
+def test_step7c_the_repaired_host_joins_again_once_back_in_the_group(host):
+    name = "step7c-app2-repaired"
+    assert step(host, name)["rc"] == 0, output(host, name)
+    assert "fs-cluster-app2" in answering_hosts(load(host, name)), load(host, name)["answers"]
+    # Its member files were gone: its apps ran their full deploy, which joined them again.
+    found = whole_output(host, name)
+    said = found.split("Say which apps run their full deploy, and why]")[1].split("TASK [")[0]
+    answer = said.split("ok: [fs-cluster-app2] =>")[1][:300]
+    assert "none: each app is as its last deploy left it" not in answer, said
 
 
 def test_step8_a_second_converge_changes_nothing(host):
