@@ -9,8 +9,9 @@
    (the JSON endpoint) and at 32 (the static file): requests/s, p99, errors, and the CPU
    seconds the balancer and the app hosts used (their containers' cgroups);
 4. no-change converges side by side, alternating, over SSH (a key pair of the run): the
-   cluster against solo (two apps), then solo with 1 app against solo with 10; and the
-   cluster against solo over the docker connection;
+   cluster against solo (two apps) and against its two app hosts alone (--limit), then solo
+   with 1 app against solo with 10; and the cluster against solo over the docker
+   connection; each with the CPU seconds the controller and the containers used;
 5. a rolling deploy of `sample` to a new version over both app hosts: seconds per host;
 6. save docs/cluster-performance.json and write docs/cluster-performance.md.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -194,20 +196,43 @@ def start_all() -> str:
 
 def playbook(playbook_path: str, inventory: Path, label: str, logs: Path, *extra: str) -> float:
     """Run a playbook from the checkout; its wall seconds (LabError if it failed)."""
+    return playbook_cpu(playbook_path, inventory, label, logs, *extra)["seconds"]
+
+
+def controller_cpu_seconds() -> float:
+    """CPU seconds of this process's finished children and theirs: ansible-playbook, its
+    workers and their ssh clients (the ControlPersist masters run detached: not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def playbook_cpu(
+    playbook_path: str, inventory: Path, label: str, logs: Path, *extra: str
+) -> dict[str, float]:
+    """Run a playbook from the checkout (LabError if it failed): its wall seconds, and the CPU
+    seconds the controller and the four containers used meanwhile."""
     argv = ["ansible-playbook", "-i", str(inventory), playbook_path, *extra]
+    hosts_before = sum(cpu_seconds(name) for name in HOSTS)
+    controller_before = controller_cpu_seconds()
     started = time.monotonic()
     result = subprocess.run(
         argv, cwd=lab.ROOT, env={**lab.ansible_env(), "ANSIBLE_NOCOLOR": "1"}, capture_output=True, text=True
     )
     seconds = time.monotonic() - started
+    controller = controller_cpu_seconds() - controller_before
+    hosts = sum(cpu_seconds(name) for name in HOSTS) - hosts_before
     log = logs / f"{label.replace(' ', '-')}.log"
     log.write_text(result.stdout + result.stderr, encoding="utf-8")
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
         raise LabError(f"{label}: ansible-playbook exited {result.returncode}; end of {log}:\n{tail}")
     changed = sum(int(n) for n in re.findall(r"changed=(\d+)", result.stdout))
-    say(f"{label}: {seconds:.1f} s, changed={changed}")
-    return round(seconds, 2)
+    say(f"{label}: {seconds:.1f} s, changed={changed}, CPU s: controller {controller:.1f}, hosts {hosts:.1f}")
+    return {
+        "seconds": round(seconds, 2),
+        "controller_cpu": round(controller, 2),
+        "hosts_cpu": round(hosts, 2),
+    }
 
 
 def cpu_seconds(name: str) -> float:
@@ -272,12 +297,20 @@ def measure(topology: str, endpoint: str, connections: int, seconds: float, warm
     return point
 
 
-def alternate(runs: dict[str, tuple[str, Path]], rounds: int, logs: Path) -> dict[str, list[float]]:
-    """No-change converges of each inventory in turn, ROUNDS times: their seconds."""
+def alternate(
+    runs: dict[str, tuple[str, Path, tuple[str, ...]]],
+    rounds: int,
+    logs: Path,
+    cpu: dict[str, list[dict[str, float]]],
+) -> dict[str, list[float]]:
+    """No-change converges of each inventory in turn, ROUNDS times: their seconds (and into
+    CPU, each run's wall and CPU seconds)."""
     seconds: dict[str, list[float]] = {key: [] for key in runs}
     for number in range(1, rounds + 1):
-        for key, (playbook_path, inventory) in runs.items():
-            seconds[key].append(playbook(playbook_path, inventory, f"no-change {key} {number}", logs))
+        for key, (playbook_path, inventory, extra) in runs.items():
+            measured = playbook_cpu(playbook_path, inventory, f"no-change {key} {number}", logs, *extra)
+            seconds[key].append(measured["seconds"])
+            cpu.setdefault(key, []).append(measured)
     return seconds
 
 
@@ -334,9 +367,9 @@ def report(results: dict[str, Any]) -> str:
         "",
         "## The no-change converge as the work grows",
         "",
-        "Each pair run alternately, the median of its rounds (seconds). Over SSH, as users run Ansible"
-        " (ControlPersist, pipelining); the docker connection, which the Molecule scenarios use, starts a"
-        " `docker exec` per module call and costs this 2-core machine more CPU per host:",
+        "Each group run alternately, the median of its rounds (seconds). Over SSH, as users run Ansible"
+        " (ControlPersist, pipelining), and over the docker connection, which the Molecule scenarios use"
+        " (a `docker exec` per command):",
         "",
         "| compared | seconds | ratio | target |",
         "| --- | --- | --- | --- |",
@@ -350,6 +383,9 @@ def report(results: dict[str, Any]) -> str:
         f"| one host, 10 apps (SSH) | {median('solo-10'):.1f} | {median('solo-10') / median('solo-1'):.2f}"
         f" | each extra app < 0.5 s: {(median('solo-10') - median('solo-1')) / 9:.2f} s |",
         "",
+    ]
+    lines += converge_cpu_lines(results)
+    lines += [
         "## A rolling deploy",
         "",
         f"`deploy.yml -e app=sample` to a new version over {rolling['hosts']} app hosts, one at a time:"
@@ -358,6 +394,50 @@ def report(results: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def converge_cpu_lines(results: dict[str, Any]) -> list[str]:
+    """Where the SSH converges' time went: wall and CPU seconds (medians of the rounds), and
+    the cores they kept busy, with the cluster's two app hosts by themselves beside them."""
+    cpu = results.get("converge_cpu", {})
+    if not all(key in cpu for key in ("solo-2", "cluster", "app hosts")):
+        return []
+
+    def median(key: str, field: str) -> float:
+        return statistics.median(run[field] for run in cpu[key])
+
+    solo = median("solo-2", "seconds")
+    lines = [
+        "What the SSH converges used (medians; CPU seconds of the controller, i.e. ansible-playbook,",
+        "its workers and their ssh clients, and of the four containers, from their cgroups). All of it",
+        "runs on this machine's 2 cores, so hosts that Ansible drives in parallel share them:",
+        "",
+        "| converge | hosts | wall s | ratio | controller CPU s | hosts CPU s | cores busy |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, title, hosts in (
+        ("solo-2", "one host, 2 apps", 1),
+        ("app hosts", "the cluster's 2 app hosts alone (`--limit`, no balancer)", 2),
+        ("cluster", "the cluster (a balancer, 2 app hosts)", 3),
+    ):
+        wall, controller, on_hosts = (
+            median(key, field) for field in ("seconds", "controller_cpu", "hosts_cpu")
+        )
+        lines.append(
+            f"| {title} | {hosts} | {wall:.1f} | {wall / solo:.2f} | {controller:.1f} | {on_hosts:.1f}"
+            f" | {(controller + on_hosts) / wall:.2f} |"
+        )
+    apps, cluster = median("app hosts", "seconds"), median("cluster", "seconds")
+    controller_growth = median("cluster", "controller_cpu") / median("solo-2", "controller_cpu")
+    lines += [
+        "",
+        f"The two app hosts alone do one host's work twice and take {apps / solo:.2f}x its time, with no"
+        f" balancer in it; the balancer, an nginx host of its own, adds {cluster - apps:.1f} s. Ansible's own"
+        f" work grows with the hosts (the controller used {controller_growth:.1f}x"
+        " one host's CPU for the cluster), and here it shares the two cores with the hosts' work.",
+        "",
+    ]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -397,23 +477,33 @@ def main(argv: list[str] | None = None) -> int:
         # The first SSH run of each inventory opens its ControlPersist connections: not timed.
         for key in ("cluster", "solo-2", "solo-1", "solo-10"):
             playbook("site.yml", ssh[key], f"first ssh converge {key}", logs)
+        # "app hosts": the cluster's two app hosts by themselves (--limit, the balancer left
+        # out): the same work as solo twice, so what sharing this machine's cores costs.
+        converge_cpu: dict[str, list[dict[str, float]]] = {}
         converge = alternate(
-            {"cluster": ("site.yml", ssh["cluster"]), "solo-2": ("site.yml", ssh["solo-2"])},
-            settings["rounds"],
-            logs,
-        )
-        converge |= alternate(
-            {"solo-1": ("site.yml", ssh["solo-1"]), "solo-10": ("site.yml", ssh["solo-10"])},
-            settings["rounds"],
-            logs,
-        )
-        converge |= alternate(
             {
-                "cluster docker": ("site.yml", paths["cluster"]),
-                "solo-2 docker": ("site.yml", paths["solo-2"]),
+                "cluster": ("site.yml", ssh["cluster"], ()),
+                "solo-2": ("site.yml", ssh["solo-2"], ()),
+                "app hosts": ("site.yml", ssh["cluster"], ("--limit", f"{APP1},{APP2}")),
             },
             settings["rounds"],
             logs,
+            converge_cpu,
+        )
+        converge |= alternate(
+            {"solo-1": ("site.yml", ssh["solo-1"], ()), "solo-10": ("site.yml", ssh["solo-10"], ())},
+            settings["rounds"],
+            logs,
+            converge_cpu,
+        )
+        converge |= alternate(
+            {
+                "cluster docker": ("site.yml", paths["cluster"], ()),
+                "solo-2 docker": ("site.yml", paths["solo-2"], ()),
+            },
+            settings["rounds"],
+            logs,
+            converge_cpu,
         )
         (source / "src" / "flaskstack_sample" / "static" / "bench-v2.css").write_text("/* v2 */\n")
         rolling = playbook(
@@ -436,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         "warmup": settings["warmup"],
         "throughput": throughput,
         "converge": converge,
+        "converge_cpu": converge_cpu,
         "rolling": {"seconds": rolling, "hosts": 2},
     }
     (out / "cluster-performance.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
