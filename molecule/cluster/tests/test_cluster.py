@@ -240,6 +240,19 @@ def test_step7c_the_repaired_host_joins_again_once_back_in_the_group(host):
     assert "none: each app is as its last deploy left it" not in answer, said
 
 
+def test_each_serving_hosts_deploy_record_holds_its_member_files(host):
+    """The fast path compares these lines with the balancer's own (flaskapp: unchanged.yml):
+    a record that held none let a host whose member files were removed skip its deploy, so
+    step 7c left it out of every upstream."""
+    for name in ("fs-cluster-app2", "fs-cluster-app3"):
+        record = json.loads(app_host(name).file("/var/lib/flaskstack/deployed/sample.json").content_string)
+        lines = record["members"]["fs-cluster-lb"]
+        print(name, lines)
+        # Owner and mode, then the SHA-1, of members.d/sample/ and members.d/sample-uwsgi/.
+        assert len(lines) == 4, lines
+        assert all(line.endswith((f"/{name}.conf", f"/{name}.conf 0:0 644")) for line in lines), lines
+
+
 def test_step8_a_second_converge_changes_nothing(host):
     recap = step(host, "step8-converge-again")["recap"]
     assert recap, output(host, "step8-converge-again")
