@@ -298,20 +298,17 @@ def measure(topology: str, endpoint: str, connections: int, seconds: float, warm
 
 
 def alternate(
-    runs: dict[str, tuple[str, Path, tuple[str, ...]]],
-    rounds: int,
-    logs: Path,
-    cpu: dict[str, list[dict[str, float]]],
-) -> dict[str, list[float]]:
-    """No-change converges of each inventory in turn, ROUNDS times: their seconds (and into
-    CPU, each run's wall and CPU seconds)."""
-    seconds: dict[str, list[float]] = {key: [] for key in runs}
+    runs: dict[str, tuple[str, Path, tuple[str, ...]]], rounds: int, logs: Path
+) -> dict[str, list[dict[str, float]]]:
+    """No-change converges of each inventory in turn, ROUNDS times: each run's wall and CPU
+    seconds (playbook_cpu)."""
+    measured: dict[str, list[dict[str, float]]] = {key: [] for key in runs}
     for number in range(1, rounds + 1):
         for key, (playbook_path, inventory, extra) in runs.items():
-            measured = playbook_cpu(playbook_path, inventory, f"no-change {key} {number}", logs, *extra)
-            seconds[key].append(measured["seconds"])
-            cpu.setdefault(key, []).append(measured)
-    return seconds
+            measured[key].append(
+                playbook_cpu(playbook_path, inventory, f"no-change {key} {number}", logs, *extra)
+            )
+    return measured
 
 
 def report(results: dict[str, Any]) -> str:
@@ -479,8 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             playbook("site.yml", ssh[key], f"first ssh converge {key}", logs)
         # "app hosts": the cluster's two app hosts by themselves (--limit, the balancer left
         # out): the same work as solo twice, so what sharing this machine's cores costs.
-        converge_cpu: dict[str, list[dict[str, float]]] = {}
-        converge = alternate(
+        converge_cpu = alternate(
             {
                 "cluster": ("site.yml", ssh["cluster"], ()),
                 "solo-2": ("site.yml", ssh["solo-2"], ()),
@@ -488,23 +484,21 @@ def main(argv: list[str] | None = None) -> int:
             },
             settings["rounds"],
             logs,
-            converge_cpu,
         )
-        converge |= alternate(
+        converge_cpu |= alternate(
             {"solo-1": ("site.yml", ssh["solo-1"], ()), "solo-10": ("site.yml", ssh["solo-10"], ())},
             settings["rounds"],
             logs,
-            converge_cpu,
         )
-        converge |= alternate(
+        converge_cpu |= alternate(
             {
                 "cluster docker": ("site.yml", paths["cluster"], ()),
                 "solo-2 docker": ("site.yml", paths["solo-2"], ()),
             },
             settings["rounds"],
             logs,
-            converge_cpu,
         )
+        converge = {key: [run["seconds"] for run in runs] for key, runs in converge_cpu.items()}
         (source / "src" / "flaskstack_sample" / "static" / "bench-v2.css").write_text("/* v2 */\n")
         rolling = playbook(
             "playbooks/deploy.yml",

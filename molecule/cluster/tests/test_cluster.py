@@ -62,6 +62,28 @@ def answering_hosts(totals: dict) -> set[str]:
     return {key.split()[0] for key in totals["answers"]}
 
 
+def task_output(text: str, task: str) -> str:
+    """What a playbook's output says under the first task named TASK (up to the next task)."""
+    return text.split(f"{task}]")[1].split("TASK [")[0]
+
+
+def assert_only_app2_failed(host, name: str) -> list[str]:
+    """A step that killed app2: at most the requests in flight failed, and every upstream
+    error the balancer logged meanwhile names app2 (what docs/runbooks/host-down.md reads
+    there). The balancer's upstream error lines of the step."""
+    totals = load(host, name)
+    failed = totals["non_2xx"] + totals["socket_errors"]
+    print(f"{name}: {failed} failed of {totals['requests']} ({totals['kinds']})")
+    assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
+    errors = json.loads(host.file(f"/root/steps/{name}.nginx-errors.json").content_string)
+    print("the balancer's error log meanwhile:", len(errors), "lines", *errors[:6], sep="\n  ")
+    named = [line for line in errors if 'upstream: "' in line]
+    assert all("172.31.250.12:" in line for line in named), [
+        line for line in named if "172.31.250.12:" not in line
+    ]
+    return errors
+
+
 def assert_moved_host_by_host(spans: dict, old: str, new: str) -> None:
     """Each of app1 and app2 answered the old version, then the new one (drained while it
     switched: its last old answer came before its first new one), and one host at a time:
@@ -172,18 +194,8 @@ def test_step5_the_new_host_answers_only_once_healthy(host):
 
 
 def test_step6_a_killed_host_costs_at_most_the_requests_in_flight(host):
-    totals = load(host, "step6-kill-app2")
-    failed = totals["non_2xx"] + totals["socket_errors"]
-    print(f"killed app host: {failed} failed of {totals['requests']} ({totals['kinds']})")
-    assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
-    # What docs/runbooks/host-down.md reads on the balancer: each error names the dead host.
-    errors = json.loads(host.file("/root/steps/step6-kill-app2.nginx-errors.json").content_string)
-    print("the balancer's error log meanwhile:", len(errors), "lines", *errors[:6], sep="\n  ")
-    named = [line for line in errors if 'upstream: "' in line]
-    assert named
-    assert all("172.31.250.12:" in line for line in named), [
-        line for line in named if "172.31.250.12:" not in line
-    ]
+    errors = assert_only_app2_failed(host, "step6-kill-app2")
+    assert [line for line in errors if 'upstream: "' in line]
     assert any("while connecting to upstream" in line for line in errors)
 
 
@@ -209,24 +221,14 @@ def test_step7b_a_host_that_stays_down_leaves_every_upstream(host):
     recap = step(host, name)["recap"]
     assert len(recap) == 1, recap
     assert recap[0].startswith("fs-cluster-lb "), recap
-    totals = load(host, name)
-    failed = totals["non_2xx"] + totals["socket_errors"]
-    print(f"app host down for good: {failed} failed of {totals['requests']} ({totals['kinds']})")
-    assert failed <= IN_FLIGHT_AT_MOST, totals["kinds"]
-    found = whole_output(host, name)
-    removed = found.split("Remove the member files of hosts that are no longer app hosts]")[1].split(
-        "TASK ["
-    )[0]
+    assert_only_app2_failed(host, name)
+    removed = task_output(
+        whole_output(host, name), "Remove the member files of hosts that are no longer app hosts"
+    )
     print(removed.strip())
     for members in ("sample", "sample-uwsgi", "tiers"):
         assert f"/etc/nginx/members.d/{members}/fs-cluster-app2.conf" in removed, removed
     assert "changed: [fs-cluster-lb]" in removed, removed
-    errors = json.loads(host.file(f"/root/steps/{name}.nginx-errors.json").content_string)
-    named = [line for line in errors if 'upstream: "' in line]
-    print("the balancer's error log meanwhile:", len(errors), "lines", *errors[:6], sep="\n  ")
-    assert all("172.31.250.12:" in line for line in named), [
-        line for line in named if "172.31.250.12:" not in line
-    ]
 
 
 def test_step7c_the_repaired_host_joins_again_once_back_in_the_group(host):
@@ -234,8 +236,7 @@ def test_step7c_the_repaired_host_joins_again_once_back_in_the_group(host):
     assert step(host, name)["rc"] == 0, output(host, name)
     assert "fs-cluster-app2" in answering_hosts(load(host, name)), load(host, name)["answers"]
     # Its member files were gone: its apps ran their full deploy, which joined them again.
-    found = whole_output(host, name)
-    said = found.split("Say which apps run their full deploy, and why]")[1].split("TASK [")[0]
+    said = task_output(whole_output(host, name), "Say which apps run their full deploy, and why")
     answer = said.split("ok: [fs-cluster-app2] =>")[1].split("ok: [")[0]
     assert "sample: its member files on the balancers changed" in answer, said
     assert "tiers: its member files on the balancers changed" in answer, said
@@ -265,12 +266,11 @@ def test_step8_the_app_hosts_skip_their_deploys_without_asking_the_balancer_agai
     # The fast path held for every app of both serving hosts, and each read its member files
     # in the list the balancer play made in this run: no host asked the balancer again.
     found = whole_output(host, "step8-converge-again")
-    said = found.split("Say which apps run their full deploy, and why]")[1].split("TASK [")[0]
+    said = task_output(found, "Say which apps run their full deploy, and why")
     for name in ("fs-cluster-app2", "fs-cluster-app3"):
         answer = said.split(f"ok: [{name}] =>")[1][:120]
         assert "none: each app is as its last deploy left it" in answer, said
-    section = found.split("Read this host's member files on the balancers not listed in this run]")[1]
-    section = section.split("TASK [")[0]
+    section = task_output(found, "Read this host's member files on the balancers not listed in this run")
     assert "skipping: [fs-cluster-app2]" in section, section
     assert "(item=" not in section, section
 
